@@ -1,0 +1,203 @@
+"""Glue between the stages, shared by the CLI, the web app and batch jobs.
+
+readers → articles → dedup → quote extraction → store → linking.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from onrecord.models import Article, Failure, Quote
+
+ProgressFn = Callable[[int, str], None]  # (articles handled so far, current source)
+
+
+@dataclass
+class ExtractedArticle:
+    article: Article
+    quotes: list[Quote]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.article.to_dict()
+        d["quotes"] = [q.to_dict() for q in self.quotes]
+        return d
+
+
+@dataclass
+class IngestSummary:
+    new: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+    new_stories: int = 0
+    already_stored: int = 0
+    quotes: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+    linked: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "exact_duplicates": self.exact_duplicates,
+            "near_duplicates": self.near_duplicates,
+            "new_stories": self.new_stories,
+            "already_stored": self.already_stored,
+            "quotes": self.quotes,
+            "failed": [{"path": f.path, "record": f.record, "reason": f.reason} for f in self.failed],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def extract_articles(articles: Iterable[Article], *, batch_size: int = 32) -> Iterator[ExtractedArticle]:
+    """Quotes for each article, batched through the NLP pipeline for speed."""
+    from onrecord.quotes import extract_quotes_batch
+
+    buf: list[Article] = []
+    for art in articles:
+        buf.append(art)
+        if len(buf) >= batch_size:
+            yield from _extract_batch(buf, extract_quotes_batch)
+            buf = []
+    if buf:
+        yield from _extract_batch(buf, extract_quotes_batch)
+
+
+def _extract_batch(buf: list[Article], fn: Callable[..., Iterator[list[Quote]]]) -> Iterator[ExtractedArticle]:
+    for art, quotes in zip(buf, fn(buf), strict=True):
+        yield ExtractedArticle(art, quotes)
+
+
+def extract_text(text: str, **metadata: Any) -> ExtractedArticle:
+    """The whole article pipeline over one text, without a database."""
+    from onrecord.ingest import article_from_text
+
+    article = article_from_text(text, **metadata)
+    return next(extract_articles([article]))
+
+
+def ingest(
+    paths: Iterable[str],
+    store: Any,
+    *,
+    max_bytes: int = 20_000_000,
+    extract: bool = True,
+    link: bool = True,
+    progress: ProgressFn | None = None,
+    on_failure: Callable[[Failure], None] | None = None,
+    stdin: Any = None,
+    batch_size: int = 32,
+) -> IngestSummary:
+    """Read, deduplicate, extract and store; each article commits on its own.
+
+    An interrupted run keeps every article committed before the interruption
+    and none half-written; running it again adds nothing already stored.
+    """
+    from onrecord.dedup import Deduplicator
+    from onrecord.ingest import normalise_body, read_inputs
+
+    t0 = time.perf_counter()
+    summary = IngestSummary()
+    dedup = Deduplicator()
+    dedup.load(store.dedup_states())
+    pending: list[tuple[Article, Any]] = []
+    pending_ids: set[str] = set()
+    handled = 0
+
+    def flush() -> None:
+        articles = [a for a, _ in pending]
+        results = extract_articles(articles, batch_size=batch_size) if extract else (
+            ExtractedArticle(a, []) for a in articles
+        )
+        for (article, res), done in zip(pending, results, strict=True):
+            store.add_article(
+                article,
+                done.quotes,
+                duplicate_of=res.duplicate_of,
+                similarity=res.similarity,
+                story_id=res.story_id,
+                signature=res.signature,
+                story_features=res.story_features,
+            )
+            summary.quotes += len(done.quotes)
+        pending.clear()
+        pending_ids.clear()
+
+    for item in read_inputs(paths, max_bytes=max_bytes, stdin=stdin):
+        handled += 1
+        if isinstance(item, Failure):
+            summary.failed.append(item)
+            if on_failure:
+                on_failure(item)
+            continue
+        if progress:
+            progress(handled, item.source_path or "-")
+        if item.id in pending_ids:
+            flush()  # store the first copy before recording this one as its duplicate
+        if store.has_article(item.id):
+            if store.add_sighting(item.id, item.source_path, item.source_record):
+                summary.exact_duplicates += 1
+            else:
+                summary.already_stored += 1
+            continue
+        res = dedup.add(item, normalise_body(item))
+        if res.kind == "near":
+            summary.near_duplicates += 1
+        if res.new_story:
+            summary.new_stories += 1
+        summary.new += 1
+        pending.append((item, res))
+        pending_ids.add(item.id)
+        if len(pending) >= batch_size:
+            flush()
+    flush()
+    if link and summary.new:
+        relink(store)
+        summary.linked = True
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def relink(store: Any, *, embedder: Any = None) -> Any:
+    """Link speakers and statements over the whole store, replacing the last result."""
+    from onrecord.speakers import Corrections, RoleRecord, link_corpus
+
+    corrections = Corrections.from_records(store.list_corrections())
+    imported = [
+        RoleRecord(
+            title=r["title"],
+            organisation=r["organisation"],
+            person=r["person"],
+            start=r["start"],
+            end=r["end"],
+            source="import",
+        )
+        for r in store.list_imported_roles()
+    ]
+    result = link_corpus(
+        store.iter_article_quotes(), corrections=corrections, imported_roles=imported, embedder=embedder
+    )
+    store.replace_links(result)
+    return result
+
+
+def reprocess(store: Any, *, progress: ProgressFn | None = None, batch_size: int = 32) -> int:
+    """Re-extract quotes of every stored article with the current extractor, then relink.
+
+    All old quotes are replaced in one transaction: an interrupted reprocess
+    leaves the store exactly as it was.
+    """
+    counter = {"n": 0}
+
+    def pairs() -> Iterator[tuple[Article, list[Quote]]]:
+        for done in extract_articles(store.iter_articles(), batch_size=batch_size):
+            counter["n"] += 1
+            if progress:
+                progress(counter["n"], done.article.id)
+            yield done.article, done.quotes
+
+    store.replace_all_quotes(pairs())
+    relink(store)
+    return counter["n"]

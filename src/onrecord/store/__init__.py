@@ -1,0 +1,858 @@
+"""The store: the only module of onrecord that speaks SQL.
+
+SQLite is the embedded default (``./onrecord.db``); any SQLAlchemy URL works
+for the tables, and dialect-specific pieces (FTS5, pragmas) are kept here.
+Reads return plain dicts ready for JSON; writes take the pipeline dataclasses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+
+from onrecord.models import Article, Quote, SkipRange, Span
+from onrecord.store import schema as t
+
+DEFAULT_DB = "onrecord.db"
+
+
+class StoreError(Exception):
+    """A store problem worth one line to the user (bad path, newer schema, ...)."""
+
+
+def resolve_db_url(db: str | None = None) -> str:
+    """``--db`` beats ``ONRECORD_DB`` beats ``./onrecord.db``; paths become SQLite URLs."""
+    db = db or os.environ.get("ONRECORD_DB") or DEFAULT_DB
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser()}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
+
+
+def fold(s: str) -> str:
+    """Case- and accent-insensitive key: "Jānis Sārts" and "janis sarts" meet."""
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
+
+
+def _fts_query(q: str) -> str:
+    """Turn user text into a safe FTS5 query: quoted phrases kept, words AND-ed."""
+    phrases = re.findall(r'"([^"]+)"', q)
+    rest = re.sub(r'"[^"]*"', " ", q)
+    words = re.findall(r"\w+", rest)
+    parts = ['"' + p.replace('"', "") + '"' for p in phrases if p.strip()]
+    parts += ['"' + w + '"' for w in words]
+    return " ".join(parts)
+
+
+class Store:
+    def __init__(self, db: str | None = None, *, create: bool = True) -> None:
+        self.url = resolve_db_url(db)
+        if self.url.startswith("sqlite:///") and not create:
+            path = Path(self.url.removeprefix("sqlite:///"))
+            if not path.exists():
+                raise StoreError(f"no database at {path} (run 'onrecord ingest' first)")
+        if self.url.startswith("sqlite:///"):
+            path = Path(self.url.removeprefix("sqlite:///"))
+            if path.parent and not path.parent.exists():
+                raise StoreError(f"database folder does not exist: {path.parent}")
+        self.engine: Engine = create_engine(self.url, future=True)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    # ------------------------------------------------------------------ schema
+    def migrate(self) -> int:
+        """Run the migrations this database has not seen; returns the version."""
+        with self.engine.begin() as conn:
+            t.meta.create(conn, checkfirst=True)
+            row = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).first()
+            current = int(row[0]) if row else 0
+            if current > t.SCHEMA_VERSION:
+                raise StoreError(
+                    f"database schema v{current} is newer than this onrecord (v{t.SCHEMA_VERSION})"
+                )
+            for version in range(current, t.SCHEMA_VERSION):
+                t.MIGRATIONS[version](conn)
+            if current != t.SCHEMA_VERSION:
+                if row:
+                    conn.execute(
+                        update(t.meta)
+                        .where(t.meta.c.key == "schema_version")
+                        .values(value=str(t.SCHEMA_VERSION))
+                    )
+                else:
+                    conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+        return t.SCHEMA_VERSION
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).first()
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --------------------------------------------------------------- articles
+    def has_article(self, article_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.articles.c.id).where(t.articles.c.id == article_id)).first() is not None
+
+    def add_sighting(self, article_id: str, source_path: str | None, source_record: int | None) -> bool:
+        """Record one more place an article was seen; False when already recorded."""
+        with self.engine.begin() as conn:
+            return self._add_sighting(conn, article_id, source_path, source_record)
+
+    def _add_sighting(
+        self, conn: Connection, article_id: str, source_path: str | None, source_record: int | None
+    ) -> bool:
+        path, rec = source_path or "-", source_record or 0
+        exists = conn.execute(
+            select(t.sightings.c.id).where(
+                t.sightings.c.article_id == article_id,
+                t.sightings.c.source_path == path,
+                t.sightings.c.source_record == rec,
+            )
+        ).first()
+        if exists:
+            return False
+        conn.execute(
+            insert(t.sightings).values(article_id=article_id, source_path=path, source_record=rec, seen_at=_now())
+        )
+        return True
+
+    def add_article(
+        self,
+        article: Article,
+        quotes: Sequence[Quote] = (),
+        *,
+        duplicate_of: str | None = None,
+        similarity: float | None = None,
+        story_id: str | None = None,
+        signature: bytes | None = None,
+        story_features: Any = None,
+    ) -> None:
+        """Store one article, its first sighting and its quotes in one transaction."""
+        with self.engine.begin() as conn:
+            seq = conn.execute(select(func.coalesce(func.max(t.articles.c.seq), 0))).scalar_one() + 1
+            conn.execute(
+                insert(t.articles).values(
+                    id=article.id,
+                    title=article.title,
+                    outlet=article.outlet,
+                    url=article.url,
+                    authors=list(article.authors),
+                    published=article.published,
+                    published_raw=article.published_raw,
+                    language=article.language,
+                    format=article.format,
+                    source_path=article.source_path,
+                    source_record=article.source_record,
+                    text=article.text,
+                    title_span=article.title_span.to_list() if article.title_span else None,
+                    skip_ranges=[asdict(r) for r in article.skip_ranges],
+                    extra=article.extra,
+                    duplicate_of=duplicate_of,
+                    similarity=similarity,
+                    story_id=story_id,
+                    signature=signature,
+                    story_features=_jsonable(story_features),
+                    ingested_at=_now(),
+                    seq=seq,
+                )
+            )
+            self._add_sighting(conn, article.id, article.source_path, article.source_record)
+            self._insert_quotes(conn, article, quotes)
+            if self.is_sqlite:
+                body = " ".join(s.slice(article.text) for s in article.body_ranges())
+                conn.execute(
+                    text("INSERT INTO articles_fts(title, body, article_id) VALUES (:t, :b, :id)"),
+                    {"t": article.title or "", "b": body, "id": article.id},
+                )
+
+    def _insert_quotes(self, conn: Connection, article: Article, quotes: Sequence[Quote]) -> None:
+        rows = [
+            {
+                "id": q.id,
+                "article_id": article.id,
+                "kind": q.kind,
+                "start": q.start,
+                "content_text": q.content.text,
+                "content_spans": [s.to_list() for s in q.content.spans],
+                "cue_text": q.cue.text if q.cue else None,
+                "cue_spans": [s.to_list() for s in q.cue.spans] if q.cue else None,
+                "source_text": q.source.text if q.source else None,
+                "source_spans": [s.to_list() for s in q.source.spans] if q.source else None,
+                "speakers": [s.to_dict() for s in q.speakers],
+                "confidence": q.confidence,
+                "sentence": q.sentence.to_list() if q.sentence else None,
+                "speaker_names": "; ".join(s.name for s in q.speakers),
+            }
+            for q in quotes
+        ]
+        if not rows:
+            return
+        conn.execute(insert(t.quotes), rows)
+        if self.is_sqlite:
+            conn.execute(
+                text(
+                    "INSERT INTO quotes_fts(content, speaker, outlet, quote_id) VALUES (:c, :s, :o, :id)"
+                ),
+                [
+                    {"c": r["content_text"], "s": r["speaker_names"], "o": article.outlet or "", "id": r["id"]}
+                    for r in rows
+                ],
+            )
+
+    def replace_quotes(self, article: Article, quotes: Sequence[Quote], conn: Connection | None = None) -> None:
+        """Swap an article's quotes for new ones (reprocess), atomically."""
+        if conn is None:
+            with self.engine.begin() as c:
+                self.replace_quotes(article, quotes, c)
+            return
+        if self.is_sqlite:
+            conn.execute(
+                text(
+                    "DELETE FROM quotes_fts WHERE quote_id IN (SELECT id FROM quotes WHERE article_id = :a)"
+                ),
+                {"a": article.id},
+            )
+        conn.execute(delete(t.quotes).where(t.quotes.c.article_id == article.id))
+        self._insert_quotes(conn, article, quotes)
+
+    def replace_all_quotes(self, pairs: Iterable[tuple[Article, Sequence[Quote]]]) -> int:
+        """Replace the quotes of many articles in a single transaction (reprocess)."""
+        n = 0
+        with self.engine.begin() as conn:
+            for article, quotes in pairs:
+                self.replace_quotes(article, quotes, conn)
+                n += 1
+        return n
+
+    def dedup_states(self) -> Iterator[dict[str, Any]]:
+        """What the deduplicator persisted, oldest first, without the texts."""
+        cols = [
+            t.articles.c.id,
+            t.articles.c.published,
+            t.articles.c.duplicate_of,
+            t.articles.c.story_id,
+            t.articles.c.signature,
+            t.articles.c.story_features,
+            t.articles.c.seq,
+        ]
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(*cols).order_by(t.articles.c.seq)):
+                yield dict(row._mapping)
+
+    def iter_articles(self, batch: int = 200) -> Iterator[Article]:
+        """Every stored article as an ``Article``, streamed in ingest order."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.articles).where(t.articles.c.seq > last).order_by(t.articles.c.seq).limit(batch)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _article_from_row(row._mapping)
+            last = rows[-1]._mapping["seq"]
+
+    def count(self, what: str = "articles") -> int:
+        table = {
+            "articles": t.articles,
+            "quotes": t.quotes,
+            "speakers": t.speakers,
+            "statements": t.statements,
+            "sightings": t.sightings,
+        }[what]
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+    def resolve_article_id(self, ref: str) -> str | None:
+        """An id, or an unambiguous prefix of one."""
+        with self.engine.connect() as conn:
+            ids = conn.execute(
+                select(t.articles.c.id).where(t.articles.c.id.like(ref.replace("%", "") + "%")).limit(2)
+            ).all()
+        if len(ids) == 1:
+            return ids[0][0]
+        exact = [r[0] for r in ids if r[0] == ref]
+        return exact[0] if exact else None
+
+    def get_article(self, ref: str, *, with_quotes: bool = True) -> dict[str, Any] | None:
+        article_id = self.resolve_article_id(ref)
+        if article_id is None:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.articles).where(t.articles.c.id == article_id)).first()
+            seen = conn.execute(
+                select(t.sightings.c.source_path, t.sightings.c.source_record, t.sightings.c.seen_at)
+                .where(t.sightings.c.article_id == article_id)
+                .order_by(t.sightings.c.id)
+            ).all()
+            dups = conn.execute(
+                select(t.articles.c.id, t.articles.c.outlet, t.articles.c.similarity).where(
+                    t.articles.c.duplicate_of == article_id
+                )
+            ).all()
+        d = _article_dict(row._mapping)
+        d["seen_in"] = [
+            {"source_path": p, "source_record": r or None, "seen_at": s} for p, r, s in seen
+        ]
+        d["near_duplicates"] = [{"id": i, "outlet": o, "similarity": s} for i, o, s in dups]
+        if with_quotes:
+            d["quotes"] = self.list_quotes(article_id=article_id, limit=10_000)["items"]
+        return d
+
+    def list_articles(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        outlet: str | None = None,
+        story_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, Any]:
+        conds = []
+        if outlet:
+            conds.append(func.lower(t.articles.c.outlet) == outlet.lower())
+        if story_id:
+            conds.append(t.articles.c.story_id == story_id)
+        if since:
+            conds.append(t.articles.c.published >= since)
+        if until:
+            conds.append(t.articles.c.published <= _until(until))
+        where = and_(*conds) if conds else text("1=1")
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t.articles).where(where)).scalar_one()
+            rows = conn.execute(
+                select(t.articles).where(where).order_by(t.articles.c.seq).limit(limit).offset(offset)
+            ).all()
+            counts = dict(
+                conn.execute(
+                    select(t.quotes.c.article_id, func.count())
+                    .where(t.quotes.c.article_id.in_([r._mapping["id"] for r in rows]))
+                    .group_by(t.quotes.c.article_id)
+                ).all()
+            )
+        items = []
+        for r in rows:
+            d = _article_dict(r._mapping)
+            d["quote_count"] = counts.get(d["id"], 0)
+            items.append(d)
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+    # ---------------------------------------------------------------- stories
+    def list_stories(self, *, limit: int = 50, offset: int = 0, min_size: int = 1) -> dict[str, Any]:
+        size = func.count().label("size")
+        with self.engine.connect() as conn:
+            q = (
+                select(t.articles.c.story_id, size, func.min(t.articles.c.seq).label("first"))
+                .where(t.articles.c.story_id.is_not(None))
+                .group_by(t.articles.c.story_id)
+                .having(func.count() >= min_size)
+            )
+            total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            groups = conn.execute(q.order_by(text("first")).limit(limit).offset(offset)).all()
+        items = [self.get_story(g[0]) for g in groups]
+        return {"total": total, "limit": limit, "offset": offset, "items": [i for i in items if i]}
+
+    def get_story(self, story_id: str) -> dict[str, Any] | None:
+        cols = [
+            t.articles.c.id,
+            t.articles.c.title,
+            t.articles.c.outlet,
+            t.articles.c.published,
+            t.articles.c.duplicate_of,
+            t.articles.c.similarity,
+            t.articles.c.source_path,
+        ]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*cols).where(t.articles.c.story_id == story_id).order_by(t.articles.c.seq)
+            ).all()
+            if not rows:
+                return None
+            seen = dict(
+                conn.execute(
+                    select(t.sightings.c.article_id, func.count())
+                    .where(t.sightings.c.article_id.in_([r[0] for r in rows]))
+                    .group_by(t.sightings.c.article_id)
+                ).all()
+            )
+        arts = [dict(r._mapping) | {"copies_seen": seen.get(r[0], 1)} for r in rows]
+        first = arts[0]
+        return {
+            "id": story_id,
+            "title": first["title"],
+            "size": len(arts),
+            "outlets": sorted({a["outlet"] for a in arts if a["outlet"]}),
+            "first_published": min((a["published"] for a in arts if a["published"]), default=None),
+            "articles": arts,
+        }
+
+    # ----------------------------------------------------------------- quotes
+    def _quote_query(
+        self,
+        *,
+        article_id: str | None = None,
+        speaker: str | None = None,
+        organisation: str | None = None,
+        outlet: str | None = None,
+        topic: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        kind: str | None = None,
+        drift: bool | None = None,
+        q: str | None = None,
+        statement_id: str | None = None,
+    ) -> tuple[Any, list[str] | None]:
+        """The WHERE clause shared by listing, search and timelines."""
+        conds: list[Any] = []
+        ranked: list[str] | None = None
+        when = func.coalesce(t.quotes.c.said_date, t.articles.c.published)
+        if article_id:
+            conds.append(t.quotes.c.article_id == article_id)
+        if speaker:
+            keys = self.speaker_keys_matching(speaker)
+            like = [t.quotes.c.speaker_names.like(f"%{speaker}%")]
+            like += [t.quotes.c.speaker_keys.like(f'%"{k}"%') for k in keys]
+            conds.append(or_(*like))
+        if organisation:
+            conds.append(func.lower(t.quotes.c.organisations).like(f"%{organisation.lower()}%"))
+        if outlet:
+            conds.append(func.lower(t.articles.c.outlet) == outlet.lower())
+        if topic:
+            conds.append(func.lower(t.quotes.c.topics).like(f"%{topic.lower()}%"))
+        if since:
+            conds.append(when >= since)
+        if until:
+            conds.append(when <= _until(until))
+        if kind:
+            conds.append(t.quotes.c.kind == kind)
+        if statement_id:
+            conds.append(t.quotes.c.statement_id == statement_id)
+        if drift is not None:
+            drifting = select(t.statements.c.id).where(t.statements.c.drift.is_(True))
+            cond = t.quotes.c.statement_id.in_(drifting)
+            conds.append(cond if drift else or_(t.quotes.c.statement_id.is_(None), ~cond))
+        if q:
+            ranked = self._fts_quote_ids(q)
+            if ranked is not None:
+                conds.append(t.quotes.c.id.in_(ranked))
+            else:
+                conds.append(t.quotes.c.content_text.ilike(f"%{q}%"))
+        return (and_(*conds) if conds else text("1=1")), ranked
+
+    def _fts_quote_ids(self, q: str, limit: int = 5000) -> list[str] | None:
+        if not self.is_sqlite:
+            return None
+        query = _fts_query(q)
+        if not query:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT quote_id FROM quotes_fts WHERE quotes_fts MATCH :q ORDER BY rank LIMIT :n"),
+                {"q": query, "n": limit},
+            ).all()
+        return [r[0] for r in rows]
+
+    def list_quotes(self, *, limit: int = 50, offset: int = 0, **filters: Any) -> dict[str, Any]:
+        where, ranked = self._quote_query(**filters)
+        joined = t.quotes.join(t.articles, t.articles.c.id == t.quotes.c.article_id)
+        cols = [
+            t.quotes,
+            t.articles.c.title.label("article_title"),
+            t.articles.c.outlet,
+            t.articles.c.published.label("article_date"),
+        ]
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
+            stmt = select(*cols).select_from(joined).where(where)
+            if ranked:
+                rows = conn.execute(stmt).all()
+                order = {qid: i for i, qid in enumerate(ranked)}
+                rows.sort(key=lambda r: order.get(r._mapping["id"], len(order)))
+                rows = rows[offset : offset + limit]
+            else:
+                when = func.coalesce(t.quotes.c.said_date, t.articles.c.published)
+                rows = conn.execute(
+                    stmt.order_by(t.articles.c.seq, t.quotes.c.start).limit(limit).offset(offset)
+                    if filters.get("article_id")
+                    else stmt.order_by(when.desc().nulls_last(), t.quotes.c.id).limit(limit).offset(offset)
+                ).all()
+        return {"total": total, "limit": limit, "offset": offset, "items": [_quote_dict(r._mapping) for r in rows]}
+
+    def get_quote(self, quote_id: str) -> dict[str, Any] | None:
+        joined = t.quotes.join(t.articles, t.articles.c.id == t.quotes.c.article_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    t.quotes,
+                    t.articles.c.title.label("article_title"),
+                    t.articles.c.outlet,
+                    t.articles.c.published.label("article_date"),
+                )
+                .select_from(joined)
+                .where(t.quotes.c.id == quote_id)
+            ).first()
+        return _quote_dict(row._mapping) if row else None
+
+    def iter_article_quotes(self) -> Iterator[tuple[Article, list[Quote]]]:
+        """Every article with its stored quotes, for linking; streamed."""
+        for article in self.iter_articles():
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.quotes).where(t.quotes.c.article_id == article.id).order_by(t.quotes.c.start)
+                ).all()
+            yield article, [_quote_from_row(r._mapping) for r in rows]
+
+    # --------------------------------------------------------------- searching
+    def search(self, query: str, *, limit: int = 20, offset: int = 0, **filters: Any) -> dict[str, Any]:
+        """Ranked full-text search over quotes and articles with highlighted snippets."""
+        quotes = self.list_quotes(q=query, limit=limit, offset=offset, **filters)
+        if self.is_sqlite and quotes["items"]:
+            fq = _fts_query(query)
+            with self.engine.connect() as conn:
+                snips = dict(
+                    conn.execute(
+                        text(
+                            "SELECT quote_id, snippet(quotes_fts, 0, '[', ']', '…', 24) FROM quotes_fts "
+                            "WHERE quotes_fts MATCH :q"
+                        ),
+                        {"q": fq},
+                    ).all()
+                )
+            for item in quotes["items"]:
+                item["snippet"] = snips.get(item["id"])
+        articles: list[dict[str, Any]] = []
+        if self.is_sqlite:
+            fq = _fts_query(query)
+            if fq:
+                with self.engine.connect() as conn:
+                    rows = conn.execute(
+                        text(
+                            "SELECT article_id, title, snippet(articles_fts, 1, '[', ']', '…', 24) "
+                            "FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rank LIMIT :n"
+                        ),
+                        {"q": fq, "n": limit},
+                    ).all()
+                articles = [{"id": a, "title": ti, "snippet": s} for a, ti, s in rows]
+        return {"query": query, "quotes": quotes, "articles": articles}
+
+    # ---------------------------------------------------------------- linking
+    def replace_links(self, result: Any) -> None:
+        """Store a ``speakers.LinkResult`` in place of the previous one, atomically."""
+        from onrecord.store.links import write_link_result
+
+        with self.engine.begin() as conn:
+            write_link_result(conn, result)
+
+    def speaker_keys_matching(self, name: str) -> list[str]:
+        key = fold(name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.speakers.c.key, t.speakers.c.name, t.speakers.c.aliases)).all()
+        out = []
+        for k, n, aliases in rows:
+            forms = [k, n, *(aliases or [])]
+            if any(fold(f) == key for f in forms):
+                out.append(k)
+        return out
+
+    def list_speakers(self, *, limit: int = 100, offset: int = 0, q: str | None = None) -> dict[str, Any]:
+        conds = []
+        if q:
+            conds.append(or_(t.speakers.c.name.ilike(f"%{q}%"), t.speakers.c.aliases.ilike(f"%{q}%")))
+        where = and_(*conds) if conds else text("1=1")
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t.speakers).where(where)).scalar_one()
+            rows = conn.execute(
+                select(t.speakers)
+                .where(where)
+                .order_by(t.speakers.c.quote_count.desc(), t.speakers.c.name)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return {"total": total, "limit": limit, "offset": offset, "items": [dict(r._mapping) for r in rows]}
+
+    def get_speaker(self, ref: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.speakers).where(t.speakers.c.key == ref)).first()
+        if row is None:
+            keys = self.speaker_keys_matching(ref)
+            if len(keys) != 1:
+                return None
+            with self.engine.connect() as conn:
+                row = conn.execute(select(t.speakers).where(t.speakers.c.key == keys[0])).first()
+        d = dict(row._mapping)
+        with self.engine.connect() as conn:
+            d["roles"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(t.roles).where(t.roles.c.speaker_key == d["key"]).order_by(t.roles.c.start)
+                )
+            ]
+            stmts = conn.execute(
+                select(t.statements.c.id).where(t.statements.c.speaker_key == d["key"])
+            ).all()
+        d["statement_count"] = len(stmts)
+        return d
+
+    def list_roles(self, *, title: str | None = None) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            stmt = select(t.roles).order_by(t.roles.c.title, t.roles.c.start)
+            if title:
+                stmt = stmt.where(t.roles.c.title.ilike(f"%{title}%"))
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def list_statements(
+        self,
+        *,
+        speaker: str | None = None,
+        drift: bool | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        min_reports: int = 1,
+    ) -> dict[str, Any]:
+        conds = [t.statements.c.report_count >= min_reports]
+        if speaker:
+            keys = self.speaker_keys_matching(speaker) or [speaker]
+            conds.append(t.statements.c.speaker_key.in_(keys))
+        if drift is not None:
+            conds.append(t.statements.c.drift.is_(drift))
+        where = and_(*conds)
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t.statements).where(where)).scalar_one()
+            rows = conn.execute(
+                select(t.statements)
+                .where(where)
+                .order_by(t.statements.c.date.desc().nulls_last(), t.statements.c.id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return {"total": total, "limit": limit, "offset": offset, "items": [dict(r._mapping) for r in rows]}
+
+    def get_statement(self, statement_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.statements).where(t.statements.c.id.like(statement_id.replace("%", "") + "%")).limit(2)
+            ).all()
+        if len(row) != 1:
+            return None
+        return dict(row[0]._mapping)
+
+    def timeline(self, *, group: str = "month", limit: int = 10_000, **filters: Any) -> dict[str, Any]:
+        """Quotes in date order grouped by day, week or month, with counts."""
+        res = self.list_quotes(limit=limit, **filters)
+        ordered = sorted(
+            (q for q in res["items"] if q.get("date")),
+            key=lambda q: (q["date"], q["article_id"], q["start"]),
+        )
+        # One statement reported by several outlets is one point on the timeline.
+        items: list[dict[str, Any]] = []
+        by_statement: dict[str, dict[str, Any]] = {}
+        for q in ordered:
+            sid = q.get("statement_id")
+            if sid and sid in by_statement:
+                by_statement[sid]["report_count"] += 1
+                continue
+            q["report_count"] = 1
+            if sid:
+                by_statement[sid] = q
+            items.append(q)
+        buckets: dict[str, list[dict[str, Any]]] = {}
+        for q in items:
+            buckets.setdefault(_bucket(q["date"], group), []).append(q)
+        return {
+            "group": group,
+            "total": len(items),
+            "undated": res["total"] - len(items),
+            "buckets": [{"period": k, "count": len(v), "quotes": v} for k, v in buckets.items()],
+        }
+
+    # ------------------------------------------------------------ corrections
+    def add_correction(self, op: str, **args: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.corrections).values(op=op, args=args, created_at=_now()))
+
+    def list_corrections(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(t.corrections).order_by(t.corrections.c.id))]
+
+    def import_roles(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Add imported roles (title, organisation, person, start, end); returns how many were new."""
+        added = 0
+        with self.engine.begin() as conn:
+            for r in rows:
+                exists = conn.execute(
+                    select(t.imported_roles.c.id).where(
+                        t.imported_roles.c.title == r["title"],
+                        t.imported_roles.c.organisation.is_(r.get("organisation"))
+                        if r.get("organisation") is None
+                        else t.imported_roles.c.organisation == r.get("organisation"),
+                        t.imported_roles.c.person == r["person"],
+                        t.imported_roles.c.start.is_(r.get("start"))
+                        if r.get("start") is None
+                        else t.imported_roles.c.start == r.get("start"),
+                    )
+                ).first()
+                if exists:
+                    continue
+                conn.execute(insert(t.imported_roles).values(**r))
+                added += 1
+        return added
+
+    def list_imported_roles(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(t.imported_roles).order_by(t.imported_roles.c.id))]
+
+    def stats(self) -> dict[str, int]:
+        return {k: self.count(k) for k in ("articles", "sightings", "quotes", "speakers", "statements")}
+
+
+# ------------------------------------------------------------------ helpers
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL: readers never wait on an ingest; NORMAL is durable enough with WAL.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _until(value: str) -> str:
+    """An inclusive upper bound: '2024-01' includes the whole month."""
+    return value + "\uffff"
+
+
+def _bucket(date: str, group: str) -> str:
+    if group == "day":
+        return date[:10]
+    if group == "week":
+        try:
+            d = datetime.fromisoformat(date[:10])
+        except ValueError:
+            return date[:7]
+        year, week, _ = d.isocalendar()
+        return f"{year}-W{week:02d}"
+    if group == "year":
+        return date[:4]
+    return date[:7]
+
+
+def _article_dict(m: Any) -> dict[str, Any]:
+    d = dict(m)
+    d.pop("signature", None)
+    d.pop("story_features", None)
+    d.pop("seq", None)
+    return d
+
+
+def _article_from_row(m: Any) -> Article:
+    return Article(
+        id=m["id"],
+        text=m["text"],
+        title=m["title"],
+        outlet=m["outlet"],
+        url=m["url"],
+        authors=list(m["authors"] or []),
+        published=m["published"],
+        published_raw=m["published_raw"],
+        language=m["language"],
+        source_path=m["source_path"],
+        source_record=m["source_record"],
+        format=m["format"],
+        title_span=Span(*m["title_span"]) if m["title_span"] else None,
+        skip_ranges=[SkipRange(**r) for r in (m["skip_ranges"] or [])],
+        extra=dict(m["extra"] or {}),
+    )
+
+
+def _quote_dict(m: Any) -> dict[str, Any]:
+    d = dict(m)
+    role = lambda name: (  # noqa: E731
+        {"text": d.pop(f"{name}_text"), "spans": d.pop(f"{name}_spans")}
+        if d.get(f"{name}_text") is not None
+        else (d.pop(f"{name}_text"), d.pop(f"{name}_spans"), None)[2]
+    )
+    d["content"] = role("content")
+    d["cue"] = role("cue")
+    d["source"] = role("source")
+    d["date"] = d.get("said_date") or d.get("article_date")
+    return d
+
+
+def _quote_from_row(m: Any) -> Quote:
+    from onrecord.models import RoleSpan, SpeakerRef
+
+    def role(name: str) -> RoleSpan | None:
+        if m[f"{name}_text"] is None:
+            return None
+        return RoleSpan(m[f"{name}_text"], [Span(*s) for s in m[f"{name}_spans"]])
+
+    speakers = [
+        SpeakerRef(
+            name=s["name"],
+            type=s.get("type", "unknown"),
+            resolved_via=s.get("resolved_via", "name"),
+            evidence_spans=[Span(*e) for e in s.get("evidence_spans", [])],
+            confidence=s.get("confidence", 1.0),
+            chain=list(s.get("chain", [])),
+        )
+        for s in m["speakers"] or []
+    ]
+    content = role("content")
+    assert content is not None
+    return Quote(
+        id=m["id"],
+        kind=m["kind"],
+        content=content,
+        cue=role("cue"),
+        source=role("source"),
+        speakers=speakers,
+        confidence=m["confidence"],
+        sentence=Span(*m["sentence"]) if m["sentence"] else None,
+    )
+
+
+__all__ = ["Store", "StoreError", "resolve_db_url", "fold"]

@@ -1,0 +1,199 @@
+"""Tables of the onrecord store (SQLAlchemy Core) and their migrations.
+
+The schema is versioned: ``meta.schema_version`` says which migrations ran.
+A migration is a plain function over a connection, so one for PostgreSQL can
+sit beside the SQLite one without the rest of onrecord knowing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", Text),
+    Column("outlet", Text),
+    Column("url", Text),
+    Column("authors", JSON, nullable=False),
+    Column("published", String(40)),
+    Column("published_raw", Text),
+    Column("language", String(16)),
+    Column("format", String(16)),
+    Column("source_path", Text),
+    Column("source_record", Integer),
+    Column("text", Text, nullable=False),
+    Column("title_span", JSON),
+    Column("skip_ranges", JSON, nullable=False),
+    Column("extra", JSON, nullable=False),
+    # Deduplication outcome: a near-duplicate points at its earliest copy.
+    Column("duplicate_of", String(64)),
+    Column("similarity", Float),
+    Column("story_id", String(64)),
+    # What the deduplicator needs to rebuild its indexes without the texts.
+    Column("signature", LargeBinary),
+    Column("story_features", JSON),
+    Column("ingested_at", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),  # ingest order, for stable listings
+)
+Index("ix_articles_published", articles.c.published)
+Index("ix_articles_story", articles.c.story_id)
+Index("ix_articles_seq", articles.c.seq)
+
+# Every place an article was seen: exact copies are stored once, seen many times.
+sightings = Table(
+    "sightings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(64), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("source_path", Text, nullable=False),
+    Column("source_record", Integer, nullable=False, default=0),
+    Column("seen_at", String(40), nullable=False),
+    UniqueConstraint("article_id", "source_path", "source_record", name="uq_sighting"),
+)
+Index("ix_sightings_article", sightings.c.article_id)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("article_id", String(64), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("content_text", Text, nullable=False),
+    Column("content_spans", JSON, nullable=False),
+    Column("cue_text", Text),
+    Column("cue_spans", JSON),
+    Column("source_text", Text),
+    Column("source_spans", JSON),
+    Column("speakers", JSON, nullable=False),  # in-article attribution with its evidence
+    Column("confidence", Float, nullable=False),
+    Column("sentence", JSON),
+    # Filled by linking: the speaker record(s), when it was said, what it is about.
+    Column("speaker_keys", JSON),
+    Column("speaker_names", Text),
+    Column("said_date", String(40)),
+    Column("said_date_basis", Text),
+    Column("said_date_precision", String(8)),
+    Column("topics", JSON),
+    Column("organisations", JSON),
+    Column("statement_id", String(64)),
+)
+Index("ix_quotes_article", quotes.c.article_id)
+Index("ix_quotes_said", quotes.c.said_date)
+Index("ix_quotes_statement", quotes.c.statement_id)
+
+speakers = Table(
+    "speakers",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("aliases", JSON, nullable=False),
+    Column("quote_count", Integer, nullable=False, default=0),
+    Column("first_seen", String(40)),
+    Column("last_seen", String(40)),
+    Column("data", JSON, nullable=False),  # uncertain merges, outlets, anything else linking reports
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("organisation", Text),
+    Column("person", Text, nullable=False),
+    Column("speaker_key", String(128)),
+    Column("start", String(40)),
+    Column("end", String(40)),
+    Column("source", String(16), nullable=False),
+    Column("evidence", JSON),
+)
+Index("ix_roles_speaker", roles.c.speaker_key)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("speaker_key", String(128)),
+    Column("speaker_name", Text),
+    Column("date", String(40)),
+    Column("drift", Boolean, nullable=False),
+    Column("report_count", Integer, nullable=False),
+    Column("text", Text, nullable=False),  # the earliest report's wording
+    Column("diff", JSON),
+    Column("reports", JSON, nullable=False),
+)
+Index("ix_statements_speaker", statements.c.speaker_key)
+
+# User corrections and imports survive re-ingest and reprocessing: linking reads them.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("op", String(16), nullable=False),  # merge | split | rename
+    Column("args", JSON, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+imported_roles = Table(
+    "imported_roles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("organisation", Text),
+    Column("person", Text, nullable=False),
+    Column("start", String(40)),
+    Column("end", String(40)),
+    UniqueConstraint("title", "organisation", "person", "start", "end", name="uq_imported_role"),
+)
+
+
+def _v1_create(conn: Connection) -> None:
+    metadata.create_all(conn)
+    if conn.dialect.name == "sqlite":
+        # Full-text search: FTS5 tables kept in step by the store itself.
+        conn.execute(
+            text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS quotes_fts USING fts5("
+                "content, speaker, outlet, quote_id UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
+                "title, body, article_id UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
+            )
+        )
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create]
+SCHEMA_VERSION = len(MIGRATIONS)
