@@ -1,0 +1,223 @@
+"""Story grouping on PolNeAR: pairwise precision / recall / F1 against hand-checked labels.
+
+    python benchmarks/stories.py                   # dev split, default thresholds
+    python benchmarks/stories.py --split train --sweep   # tune the story threshold on train
+    python benchmarks/stories.py --near-speed      # near-duplicate step, articles/second
+    python benchmarks/stories.py --build-background      # regenerate the shipped DF table
+
+Labels: ``benchmarks/data/polnear_stories.jsonl`` (one line per labelled article:
+``{"id", "split", "story"}``; articles not listed are singletons). How they were
+built is in ``benchmarks/data/STORIES.md``. Articles are fed in date order, as a
+crawler would see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import combinations
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from onrecord.dedup import Deduplicator, background  # noqa: E402
+from onrecord.dedup.features import raw_terms  # noqa: E402
+from onrecord.models import Article  # noqa: E402
+
+SHARED = Path(os.environ.get("ONRECORD_SHARED", ROOT.parent / "shared"))
+POLNEAR = SHARED / "corpora" / "polnear"
+LABELS = ROOT / "benchmarks" / "data" / "polnear_stories.jsonl"
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(article: Article) -> str:
+    """Stand-in for ``onrecord.ingest.normalise_body`` when ingest is not importable."""
+    try:
+        from onrecord.ingest import normalise_body
+    except ImportError:
+        text = " ".join(s.slice(article.text) for s in article.body_ranges())
+        return _SPACE.sub(" ", text.casefold()).strip()
+    return normalise_body(article)
+
+
+def polnear_articles(split: str) -> list[Article]:
+    rows = [json.loads(line) for line in (POLNEAR / f"{split}.jsonl").open(encoding="utf-8")]
+    out = [
+        Article(
+            id=r["id"],
+            text=r["text"],
+            title=r["text"].split("\n", 1)[0].strip(),
+            outlet=r["publisher"],
+            published=r["date"],
+            source_path=f"polnear/{split}",
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda a: (a.published or "", a.id))
+
+
+def load_labels(path: Path = LABELS) -> dict[str, str]:
+    labels = {}
+    for line in path.open(encoding="utf-8"):
+        if line.strip():
+            r = json.loads(line)
+            labels[r["id"]] = r["story"]
+    return labels
+
+
+def pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for members in groups.values():
+        out.update(tuple(sorted(p)) for p in combinations(members, 2))
+    return out
+
+
+def group(assign: dict[str, str]) -> dict[str, list[str]]:
+    g: dict[str, list[str]] = defaultdict(list)
+    for aid, story in assign.items():
+        g[story].append(aid)
+    return g
+
+
+def run_stories(articles: list[Article], **kwargs: float) -> dict[str, str]:
+    dedup = Deduplicator(**kwargs)  # type: ignore[arg-type]
+    return {a.id: dedup.add(a, normalise(a)).story_id or a.id for a in articles}
+
+
+def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
+    ids = set(pred)
+    gold_groups = group({a: gold.get(a, "single:" + a) for a in ids})
+    gp, pp = pairs(gold_groups), pairs(group(pred))
+    tp = len(gp & pp)
+    p = tp / len(pp) if pp else 1.0
+    r = tp / len(gp) if gp else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"gold_pairs": len(gp), "pred_pairs": len(pp), "tp": tp, "precision": p, "recall": r, "f1": f}
+
+
+def report(split: str, threshold: float | None, verbose: bool) -> None:
+    articles = polnear_articles(split)
+    gold = load_labels()
+    kwargs = {} if threshold is None else {"story_threshold": threshold}
+    t0 = time.perf_counter()
+    pred = run_stories(articles, **kwargs)
+    dt = time.perf_counter() - t0
+    s = score(pred, gold)
+    print(
+        f"{split}: {len(articles)} articles, {s['gold_pairs']} gold pairs, {s['pred_pairs']} predicted, "
+        f"{s['tp']} correct -> precision {s['precision']:.3f} recall {s['recall']:.3f} F1 {s['f1']:.3f}"
+        f"  ({len(articles) / dt:.0f} articles/s, full dedup)"
+    )
+    if verbose:
+        show_errors(articles, pred, gold)
+
+
+def show_errors(articles: list[Article], pred: dict[str, str], gold: dict[str, str]) -> None:
+    title = {a.id: f"{a.published} {a.outlet}: {a.title}" for a in articles}
+    gp = pairs(group({a: gold.get(a, "single:" + a) for a in pred}))
+    pp = pairs(group(pred))
+    for label, missing in (("FALSE POSITIVE", pp - gp), ("MISSED", gp - pp)):
+        for a, b in sorted(missing):
+            print(f"{label}\n  {title[a][:110]}\n  {title[b][:110]}")
+
+
+def sweep(split: str) -> None:
+    articles = polnear_articles(split)
+    gold = load_labels()
+    for t in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+        s = score(run_stories(articles, story_threshold=t), gold)
+        print(
+            f"threshold {t:.2f}: P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f} "
+            f"(pred pairs {s['pred_pairs']}, gold {s['gold_pairs']})"
+        )
+
+
+def build_background() -> None:
+    articles = polnear_articles("train")
+    n, df = 0, defaultdict(int)
+    for a in articles:
+        n += 1
+        for t in raw_terms(a, normalise(a)):
+            df[t] += 1
+    kept = background.write(n, df)  # type: ignore[arg-type]
+    print(f"background table: {n} documents, {kept} terms -> {background.MODULE}")
+
+
+def synthetic_corpus(n: int, seed: int = 7) -> Iterator[tuple[Article, str]]:
+    """Short news-like bodies; every 5th is a lightly edited copy of an earlier one."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(20000)]
+    made: list[list[str]] = []
+    for i in range(n):
+        if made and i % 5 == 0:
+            words = list(rng.choice(made))
+            for _ in range(max(1, len(words) // 60)):
+                words[rng.randrange(len(words))] = rng.choice(vocab)
+        else:
+            words = [rng.choice(vocab) for _ in range(rng.randint(120, 250))]
+            made.append(words)
+        body = " ".join(words)
+        yield Article(id=f"a{i}", text=body, published=None), body
+
+
+def near_speed(n: int) -> None:
+    """Time the near-duplicate step alone (signature + LSH query + insert)."""
+    from onrecord.dedup import minhash
+    from onrecord.dedup.core import Deduplicator as D
+
+    corpus = list(synthetic_corpus(n))
+    dedup = D()
+    kinds: dict[str, int] = defaultdict(int)
+    t0 = time.perf_counter()
+    for article, body in corpus:
+        hv = minhash.signature(body, dedup.num_perm, dedup.shingle_size)
+        matches = dedup._near_matches(hv)  # noqa: SLF001 - timing the step alone
+        kinds["near" if matches else "new"] += 1
+        dedup._lsh.insert(article.id, minhash.lean(hv), check_duplication=False)  # noqa: SLF001
+        dedup._known[article.id] = dedup._known.get(article.id) or _known(hv)  # noqa: SLF001
+    dt = time.perf_counter() - t0
+    print(f"near-dup step: {n} articles in {dt:.2f}s = {n / dt:.0f} articles/s ({dict(kinds)})")
+    t0 = time.perf_counter()
+    full = Deduplicator()
+    for article, body in corpus:
+        full.add(article, body)
+    dt = time.perf_counter() - t0
+    print(f"full add() incl. stories: {n / dt:.0f} articles/s")
+
+
+def _known(hv):  # type: ignore[no-untyped-def]
+    from onrecord.dedup.core import _Known
+
+    return _Known(0, None, "", "", hv)
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", default="dev", choices=["train", "dev", "both"])
+    ap.add_argument("--threshold", type=float, default=None, help="story threshold (default: library's)")
+    ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--errors", action="store_true", help="list false positive and missed pairs")
+    ap.add_argument("--build-background", action="store_true")
+    ap.add_argument("--near-speed", type=int, nargs="?", const=20000, default=None, metavar="N")
+    args = ap.parse_args(list(argv) if argv is not None else None)
+    if args.build_background:
+        build_background()
+    elif args.near_speed:
+        near_speed(args.near_speed)
+    elif args.sweep:
+        sweep(args.split)
+    else:
+        for split in ["train", "dev"] if args.split == "both" else [args.split]:
+            report(split, args.threshold, args.errors)
+
+
+if __name__ == "__main__":
+    main()

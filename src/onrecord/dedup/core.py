@@ -1,0 +1,245 @@
+"""The deduplicator: exact copies, near-duplicates (MinHash LSH) and stories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from datasketch import MinHashLSH
+
+from onrecord.dedup import minhash
+from onrecord.dedup.features import raw_terms
+from onrecord.dedup.stories import StoryIndex
+from onrecord.models import Article
+
+DEFAULT_STORY_THRESHOLD = 0.3
+
+
+@dataclass
+class DedupResult:
+    """What the deduplicator decided about one article, and what to persist.
+
+    ``kind``: ``new`` | ``exact`` | ``near``. ``duplicate_of``: the earliest copy's
+    article id (``exact``: the stored article with this id; ``near``: the root of
+    its near-duplicate group). ``similarity``: estimated Jaccard of word shingles
+    against that copy (1.0 for exact). ``story_id``: id of the story's first
+    article; ``new_story``: this article opened it. ``signature`` and
+    ``story_features`` are the per-article state ``Deduplicator.load`` needs
+    (``story_features`` is None for duplicates, which inherit their copy's story).
+    ``repointed``: rare out-of-order case, a ``new`` article published *before*
+    the near-duplicate group it matches becomes that group's root; the listed
+    previously stored articles (id -> similarity) must now have
+    ``duplicate_of`` = this article.
+    """
+
+    kind: str
+    article_id: str
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    story_id: str | None = None
+    new_story: bool = False
+    signature: bytes = b""
+    story_features: dict[str, Any] | None = None
+    story_score: float | None = None
+    published: str | None = None
+    repointed: dict[str, float] = field(default_factory=dict)
+
+    def state(self) -> ArticleState:
+        """The record to persist for this article (exact copies need none of their own)."""
+        return ArticleState(
+            article_id=self.article_id,
+            signature=self.signature,
+            published=self.published,
+            duplicate_of=self.duplicate_of if self.kind == "near" else None,
+            story_id=self.story_id,
+            story_features=self.story_features,
+        )
+
+
+@dataclass
+class ArticleState:
+    """Per-article dedup state as the store keeps it; feed these to ``load``."""
+
+    article_id: str
+    signature: bytes
+    published: str | None = None
+    duplicate_of: str | None = None  # near-duplicate root, None for an original
+    story_id: str | None = None
+    story_features: dict[str, Any] | None = None
+
+
+@dataclass
+class _Known:
+    seq: int
+    published: str | None
+    root: str
+    story_id: str
+    hashvalues: np.ndarray
+
+
+def lsh_params(threshold: float, num_perm: int, margin: float = 0.05) -> tuple[int, int]:
+    """(bands, rows) with >= 99% chance of surfacing a pair at ``threshold - margin``.
+
+    Candidates are checked against the estimated Jaccard afterwards, so LSH
+    false positives only cost a comparison; datasketch's default optimiser
+    (equal weights) would miss ~60% of pairs right at the threshold.
+    """
+    s = max(threshold - margin, 0.05)
+    for r in range(num_perm // 2, 0, -1):
+        b = num_perm // r
+        if b >= 2 and 1 - (1 - s**r) ** b >= 0.99:
+            return b, r
+    return num_perm // 2, 2
+
+
+class Deduplicator:
+    """Exact / near-duplicate / story decisions for a stream of articles.
+
+    ``add(article, body)`` takes the article and its normalised body
+    (``onrecord.ingest.normalise_body``) and returns a :class:`DedupResult`.
+    Only signatures (4 bytes x ``num_perm``) and top-k story terms are held,
+    never texts. ``load(states)`` rebuilds the indexes from stored
+    :class:`ArticleState` records, in the order they were first added.
+    """
+
+    def __init__(
+        self,
+        num_perm: int = 128,
+        near_threshold: float = 0.8,
+        story_threshold: float = DEFAULT_STORY_THRESHOLD,
+        shingle_size: int = minhash.DEFAULT_SHINGLE,
+        day_window: int = 3,
+    ) -> None:
+        self.num_perm = num_perm
+        self.near_threshold = near_threshold
+        self.shingle_size = shingle_size
+        self._lsh = MinHashLSH(num_perm=num_perm, params=lsh_params(near_threshold, num_perm))
+        self._known: dict[str, _Known] = {}
+        self._members: dict[str, list[str]] = {}  # root -> near-duplicates of it
+        self.stories = StoryIndex(threshold=story_threshold, day_window=day_window)
+
+    # -- public API ---------------------------------------------------------
+    def add(self, article: Article, body: str) -> DedupResult:
+        known = self._known.get(article.id)
+        if known is not None:
+            return self._exact(article.id, known)
+        hv = minhash.signature(body, self.num_perm, self.shingle_size)
+        result = DedupResult(
+            kind="new", article_id=article.id, signature=minhash.to_bytes(hv), published=article.published
+        )
+        matches = self._near_matches(hv)
+        if matches:
+            self._link_near(result, hv, matches)
+        if result.kind == "new":
+            self._assign_story(result, article, body)
+        self._remember(result, hv)
+        return result
+
+    def load(self, states: Iterable[ArticleState]) -> int:
+        """Rebuild from stored states (first-seen order); returns how many were loaded."""
+        n = 0
+        for s in states:
+            hv = minhash.from_bytes(s.signature)
+            root = s.duplicate_of or s.article_id
+            story_id = s.story_id or self._story_of(root) or s.article_id
+            result = DedupResult(
+                kind="near" if s.duplicate_of else "new",
+                article_id=s.article_id,
+                duplicate_of=s.duplicate_of,
+                story_id=story_id,
+                signature=s.signature,
+                story_features=s.story_features,
+                published=s.published,
+            )
+            if s.story_features is not None:
+                self.stories.add(s.article_id, story_id, s.story_features)
+            self._remember(result, hv)
+            n += 1
+        return n
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def __contains__(self, article_id: str) -> bool:
+        return article_id in self._known
+
+    # -- exact --------------------------------------------------------------
+    def _exact(self, article_id: str, known: _Known) -> DedupResult:
+        return DedupResult(
+            kind="exact",
+            article_id=article_id,
+            duplicate_of=article_id,
+            similarity=1.0,
+            story_id=known.story_id,
+            signature=minhash.to_bytes(known.hashvalues),
+            published=known.published,
+        )
+
+    # -- near-duplicates ----------------------------------------------------
+    def _near_matches(self, hv: np.ndarray) -> list[tuple[float, str]]:
+        if minhash.is_empty(hv) or not self._known:
+            return []
+        out = []
+        for key in self._lsh.query(minhash.lean(hv)):
+            sim = minhash.jaccard(hv, self._known[key].hashvalues)
+            if sim >= self.near_threshold:
+                out.append((sim, key))
+        return out
+
+    def _link_near(self, result: DedupResult, hv: np.ndarray, matches: list[tuple[float, str]]) -> None:
+        roots = {self._known[key].root for _, key in matches}
+        root = min(roots, key=self._order_key)
+        root_known = self._known[root]
+        sim = minhash.jaccard(hv, root_known.hashvalues)
+        result.similarity = round(sim, 4)
+        result.story_id = root_known.story_id
+        if self._earlier(result.published, root_known):
+            # Seen later but published first: this article becomes the group's root.
+            group = [root, *self._members.get(root, [])]
+            result.repointed = {a: round(minhash.jaccard(hv, self._known[a].hashvalues), 4) for a in group}
+            return
+        result.kind = "near"
+        result.duplicate_of = root
+
+    def _order_key(self, article_id: str) -> tuple[str, int]:
+        k = self._known[article_id]
+        return (k.published or "\uffff", k.seq)
+
+    @staticmethod
+    def _earlier(published: str | None, other: _Known) -> bool:
+        return bool(published and other.published and published < other.published)
+
+    # -- stories ------------------------------------------------------------
+    def _assign_story(self, result: DedupResult, article: Article, body: str) -> None:
+        features = self.stories.features(raw_terms(article, body), article.published)
+        result.story_features = features
+        if result.story_id is None:  # not already inherited from a repointed group
+            match = self.stories.best_match(features)
+            if match is None:
+                result.story_id = article.id
+                result.new_story = True
+            else:
+                result.story_id = match.story_id
+                result.story_score = match.score
+        self.stories.add(article.id, result.story_id, features)
+
+    def _story_of(self, article_id: str) -> str | None:
+        k = self._known.get(article_id)
+        return k.story_id if k else None
+
+    # -- bookkeeping --------------------------------------------------------
+    def _remember(self, result: DedupResult, hv: np.ndarray) -> None:
+        aid = result.article_id
+        for old in result.repointed:
+            self._known[old].root = aid
+            self._members.pop(old, None)
+        if result.repointed:
+            self._members[aid] = list(result.repointed)
+        root = result.duplicate_of if result.kind == "near" else aid
+        self._known[aid] = _Known(len(self._known), result.published, root or aid, result.story_id or aid, hv)
+        if result.kind == "near" and root:
+            self._members.setdefault(root, []).append(aid)
+        if not minhash.is_empty(hv):
+            self._lsh.insert(aid, minhash.lean(hv), check_duplication=False)

@@ -1,0 +1,148 @@
+"""Cheap story features: proper-noun phrases, content words, the date.
+
+Everything here is regex and dictionaries (no spaCy), so it costs well under
+a millisecond for a short article. Entities are read from the verbatim text
+(outside skip ranges), where capitalisation survives; content words come
+from the normalised body.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+from onrecord.models import Article
+
+STOPWORDS = frozenset(
+    """a about above according across after afterwards again against ago ahead all almost alone along
+    already also although always am among amongst an and another any anybody anyhow anyone anything
+    anyway anywhere are around as at away back be became because become becomes becoming been before
+    beforehand behind being below beside besides between beyond both but by call can cannot could
+    did do does doing done down due during each eight either eleven else elsewhere enough even ever
+    every everyone everything everywhere except few fifteen fifty first five for former formerly forty
+    four from front full further get give go going gone got had has have having he hence her here
+    hereafter hereby herein hereupon hers herself him himself his how however hundred i if in indeed
+    instead into is it its itself just keep last latter latterly least less like made make many may
+    me meanwhile might mine more moreover most mostly move much must my myself name namely neither
+    never nevertheless new next nine no nobody none noone nor not nothing now nowhere of off often on
+    once one only onto or other others otherwise our ours ourselves out over own part per perhaps
+    please put quite rather re really regarding same say said says see seem seemed seeming seems
+    several she should show side since six sixty so some somehow someone something sometime sometimes
+    somewhere still such take ten than that the their them themselves then thence there thereafter
+    thereby therefore therein thereupon these they third this those though three through throughout
+    thru thus to together too toward towards twelve twenty two under unless until up upon us used
+    using various very via was we well were what whatever when whence whenever where whereafter
+    whereas whereby wherein whereupon wherever whether which while whither who whoever whole whom
+    whose why will with within without would yet you your yours yourself yourselves told tell asked
+    year years time times week day days today yesterday tomorrow monday tuesday wednesday thursday
+    friday saturday sunday january february march april june july august september october november
+    december mr mrs ms dr people way lot lots thing things think know want wanted going told
+    percent statement comment news reporters reporter added including""".split()
+)
+
+# Capitalised words (with internal apostrophes, hyphens, dots: O'Brien, U.S.)
+# joined by spaces or a few lowercase connectors ("Bank of England").
+_CAP = r"[A-Z][\w'’.\-]*\w|[A-Z]"
+_ENTITY = re.compile(rf"(?:{_CAP})(?:\s(?:(?:of|de|la|von|van|al|bin)\s)?(?:{_CAP}))*")
+_CONTENT = re.compile(r"[^\W\d_][\w'’\-]*[^\W_]")
+_POSSESSIVE = re.compile(r"['’]s$")
+_SENTENCE_WORDS = frozenset(w.capitalize() for w in STOPWORDS)
+
+ENTITY_PREFIX = "e:"
+
+
+def body_text(article: Article) -> str:
+    """The verbatim text outside skip ranges (title included when it is there)."""
+    return "\n".join(s.slice(article.text) for s in article.body_ranges())
+
+
+def _clean_entity(phrase: str) -> str:
+    words = [_POSSESSIVE.sub("", w).strip(".-'’") for w in phrase.split()]
+    while words and words[0] in _SENTENCE_WORDS:  # "The White House", "But Obama"
+        words.pop(0)
+    return " ".join(w for w in words if w).lower()
+
+
+def entities(text: str, lowercase_words: set[str] | frozenset[str] = frozenset()) -> Counter[str]:
+    """Proper-noun phrases with counts, lowercased.
+
+    A single capitalised word that also occurs in lowercase in the same text
+    (sentence-initial "Officials", "Earlier") is dropped; a multi-word phrase
+    also counts its last word, so "Jens Stoltenberg" meets a later "Stoltenberg".
+    """
+    out: Counter[str] = Counter()
+    for m in _ENTITY.finditer(text):
+        name = _clean_entity(m.group())
+        if len(name) < 2:
+            continue
+        parts = name.split()
+        if len(parts) == 1:
+            if name in STOPWORDS or name in lowercase_words:
+                continue
+            out[name] += 1
+        else:
+            out[name] += 1
+            if parts[-1] not in STOPWORDS and len(parts[-1]) > 2:
+                out[parts[-1]] += 1
+    return out
+
+
+def content_words(body: str) -> Counter[str]:
+    """Casefolded words of three letters or more that are not stopwords."""
+    words = (w for w in _CONTENT.findall(body.casefold()) if len(w) > 2)
+    return Counter(w for w in words if w not in STOPWORDS)
+
+
+def raw_terms(article: Article, body: str) -> Counter[str]:
+    """Term counts of one article: content words plus ``e:``-prefixed entities."""
+    words = content_words(body)
+    ents = entities(body_text(article), lowercase_words=set(words))
+    terms: Counter[str] = Counter(words)
+    for name, n in ents.items():
+        terms[ENTITY_PREFIX + name] = n
+    return terms
+
+
+def weigh(
+    terms: Counter[str],
+    idf: dict[str, float] | None,
+    default_idf: float,
+    top_k: int,
+    entity_boost: float = 1.5,
+) -> dict[str, float]:
+    """Top-k terms by sublinear tf x idf, L2-normalised (cosine = dot product)."""
+    idf = idf or {}
+    scored: list[tuple[float, str]] = []
+    for term, n in terms.items():
+        w = (1.0 + math.log(n)) * idf.get(term, default_idf)
+        if term.startswith(ENTITY_PREFIX):
+            w *= entity_boost
+        if w > 0:
+            scored.append((w, term))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    top = scored[:top_k]
+    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
+    return {t: round(w / norm, 5) for w, t in top}
+
+
+def iso_day(published: str | None) -> int | None:
+    """Day number (proleptic ordinal) of an ISO 8601 date-time, None when absent/unreadable."""
+    if not published or len(published) < 10:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def document_frequencies(term_sets: Iterable[Iterable[str]]) -> tuple[int, Counter[str]]:
+    """(number of documents, document frequency per term)."""
+    n = 0
+    df: Counter[str] = Counter()
+    for terms in term_sets:
+        n += 1
+        df.update(set(terms))
+    return n, df

@@ -1,0 +1,105 @@
+"""Story grouping: an inverted index over each article's top weighted terms.
+
+An article's story features are its top-k terms (content words and
+``e:``-prefixed proper-noun phrases) with L2-normalised tf-idf weights, plus
+its published day. Candidates come from the posting lists of those terms
+(the most recent ``max_postings`` entries of each, so retrieval stays
+bounded however large the index grows); the score is the cosine of the two
+truncated vectors, computed while walking the posting lists. Two articles
+whose published days are both known and further apart than ``day_window``
+never share a story.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from onrecord.dedup import background
+from onrecord.dedup.features import iso_day, weigh
+
+
+@dataclass(frozen=True)
+class StoryMatch:
+    article_id: str
+    story_id: str
+    score: float
+
+
+class StoryIndex:
+    def __init__(
+        self,
+        threshold: float,
+        day_window: int = 3,
+        top_k: int = 40,
+        max_postings: int = 1000,
+    ) -> None:
+        self.threshold = threshold
+        self.day_window = day_window
+        self.top_k = top_k
+        self.max_postings = max_postings
+        self._bg_n, self._bg_df = background.load()
+        self._run_n = 0
+        self._run_df: Counter[str] = Counter()
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._weights: list[dict[str, float]] = []
+        self._days: list[int | None] = []
+        self._ids: list[str] = []
+        self._stories: list[str] = []
+
+    # -- features -----------------------------------------------------------
+    def idf(self, term: str) -> float:
+        n = self._bg_n + self._run_n
+        df = self._bg_df.get(term, 0) + self._run_df.get(term, 0)
+        return math.log((n + 1) / (df + 1))
+
+    def features(self, terms: Counter[str], published: str | None) -> dict[str, Any]:
+        """JSON-serialisable story features of one article (what the store keeps)."""
+        idf = {t: self.idf(t) for t in terms}
+        weights = weigh(terms, idf, default_idf=0.0, top_k=self.top_k)
+        day = iso_day(published)
+        return {"terms": weights, "day": day}
+
+    # -- matching -----------------------------------------------------------
+    def best_match(self, features: dict[str, Any]) -> StoryMatch | None:
+        """The most similar indexed article allowed by the date window, if above threshold."""
+        weights: dict[str, float] = features["terms"]
+        day: int | None = features.get("day")
+        acc: dict[int, float] = defaultdict(float)
+        for term, w in weights.items():
+            posting = self._postings.get(term)
+            if not posting:
+                continue
+            for j in posting[-self.max_postings :]:
+                acc[j] += w * self._weights[j][term]
+        best: tuple[float, int] | None = None
+        for j, score in acc.items():
+            if score < self.threshold or not self._close_in_time(day, self._days[j]):
+                continue
+            if best is None or score > best[0]:
+                best = (score, j)
+        if best is None:
+            return None
+        score, j = best
+        return StoryMatch(self._ids[j], self._stories[j], round(score, 4))
+
+    def _close_in_time(self, a: int | None, b: int | None) -> bool:
+        return a is None or b is None or abs(a - b) <= self.day_window
+
+    # -- indexing -----------------------------------------------------------
+    def add(self, article_id: str, story_id: str, features: dict[str, Any]) -> None:
+        weights: dict[str, float] = features["terms"]
+        j = len(self._ids)
+        self._ids.append(article_id)
+        self._stories.append(story_id)
+        self._weights.append(weights)
+        self._days.append(features.get("day"))
+        for term in weights:
+            self._postings[term].append(j)
+        self._run_n += 1
+        self._run_df.update(weights.keys())
+
+    def __len__(self) -> int:
+        return len(self._ids)
