@@ -67,13 +67,24 @@ def fold(s: str) -> str:
 
 
 def _fts_query(q: str) -> str:
-    """Turn user text into a safe FTS5 query: quoted phrases kept, words AND-ed."""
-    phrases = re.findall(r'"([^"]+)"', q)
-    rest = re.sub(r'"[^"]*"', " ", q)
-    words = re.findall(r"\w+", rest)
-    parts = ['"' + p.replace('"', "") + '"' for p in phrases if p.strip()]
-    parts += ['"' + w + '"' for w in words]
-    return " ".join(parts)
+    """Turn user text into a safe FTS5 query.
+
+    "Quoted phrases" stay phrases, other words are AND-ed, and a bare ``OR``
+    between two terms means OR; any other FTS5 syntax is taken literally.
+    """
+    terms = [m.group(1) or m.group(2) for m in re.finditer(r'"([^"]+)"|([\w]+)', q)]
+    out: list[str] = []
+    for i, term in enumerate(terms):
+        if term == "OR":
+            if out and out[-1] != "OR" and i + 1 < len(terms):
+                out.append("OR")
+            continue
+        words = re.findall(r"\w+", term)
+        if words:
+            out.append('"' + " ".join(words) + '"')
+    while out and out[-1] == "OR":
+        out.pop()
+    return " ".join(out)
 
 
 class Store:

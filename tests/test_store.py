@@ -1,0 +1,133 @@
+"""The store on a real SQLite file: schema, transactions, listings, full-text search."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from onrecord.models import Article, Quote, RoleSpan, SkipRange, Span, SpeakerRef
+from onrecord.store import Store, StoreError, resolve_db_url
+from onrecord.store import schema as t
+
+
+def _article(aid: str, text: str, **kw: object) -> Article:
+    return Article(id=aid, text=text, title=text.split("\n")[0], **kw)  # type: ignore[arg-type]
+
+
+def _quote(article: Article, content: str, speaker: str) -> Quote:
+    s = article.text.index(content)
+    return Quote(
+        id=f"{article.id}:{s}-{s + len(content)}",
+        kind="direct",
+        content=RoleSpan(content, [Span(s, s + len(content))]),
+        speakers=[SpeakerRef(name=speaker, type="person")],
+    )
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    return Store(str(tmp_path / "t.db"))
+
+
+def test_db_resolution_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ONRECORD_DB", raising=False)
+    assert resolve_db_url(None) == "sqlite:///onrecord.db"
+    monkeypatch.setenv("ONRECORD_DB", str(tmp_path / "env.db"))
+    assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
+    assert resolve_db_url(str(tmp_path / "flag.db")).endswith("flag.db")
+    assert resolve_db_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_schema_is_versioned_and_migration_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    s1 = Store(str(path))
+    assert s1.schema_version() == t.SCHEMA_VERSION
+    s1.close()
+    s2 = Store(str(path))  # opening again runs no migration twice
+    assert s2.schema_version() == t.SCHEMA_VERSION
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(str(path))
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no database"):
+        Store(str(tmp_path / "absent.db"), create=False)
+    with pytest.raises(StoreError, match="folder does not exist"):
+        Store(str(tmp_path / "nope" / "x.db"))
+
+
+def test_add_article_with_quotes_and_sightings(store: Store) -> None:
+    a = _article("a1", 'Title\n\n"We stand ready," the minister said.', outlet="Daily", published="2024-01-02")
+    a.skip_ranges.append(SkipRange(0, 5, "header:title-copy"))
+    store.add_article(a, [_quote(a, "We stand ready,", "Ana Petrov")], story_id="a1")
+    assert store.has_article("a1")
+    assert store.add_sighting("a1", "copy.txt", None) is True
+    assert store.add_sighting("a1", "copy.txt", None) is False  # idempotent
+    got = store.get_article("a1")
+    assert got is not None
+    assert got["text"] == a.text
+    assert [s["source_path"] for s in got["seen_in"]] == ["-", "copy.txt"]
+    assert got["skip_ranges"] == [{"start": 0, "end": 5, "reason": "header:title-copy"}]
+    (q,) = got["quotes"]
+    s, e = q["content"]["spans"][0]
+    assert a.text[s:e] == q["content"]["text"]
+    assert store.get_article("a") is not None  # unique prefix
+
+
+def test_failed_article_insert_leaves_nothing_half_written(store: Store) -> None:
+    a = _article("a1", 'T\n"One," he said.')
+    q = _quote(a, "One,", "X")
+    with pytest.raises(Exception):
+        store.add_article(a, [q, q])  # duplicate quote id: the whole article rolls back
+    assert not store.has_article("a1")
+    assert store.count("quotes") == 0
+    assert store.count("sightings") == 0
+
+
+def test_full_text_search_ranks_and_filters(store: Store) -> None:
+    a = _article("a1", 'T\n"There is no imminent threat to any ally," he said.', outlet="One", published="2024-01-23")
+    b = _article("b1", 'T\n"Threat levels vary by region," she said.', outlet="Two", published="2023-05-01")
+    store.add_article(a, [_quote(a, "There is no imminent threat to any ally,", "Jens Stoltenberg")])
+    store.add_article(b, [_quote(b, "Threat levels vary by region,", "Ana Petrov")])
+    res = store.search("imminent threat")
+    assert [q["article_id"] for q in res["quotes"]["items"]] == ["a1"]
+    assert "[imminent]" in res["quotes"]["items"][0]["snippet"]
+    both = store.search("threat")
+    assert both["quotes"]["total"] == 2
+    assert store.search("threat", outlet="two")["quotes"]["total"] == 1
+    assert store.search("threat", since="2024")["quotes"]["total"] == 1
+    assert store.list_quotes(speaker="Ana Petrov")["total"] == 1
+    assert store.search('"no imminent" OR')["quotes"]["total"] == 1  # user syntax cannot break FTS
+
+
+def test_replace_all_quotes_is_one_transaction(store: Store) -> None:
+    a = _article("a1", 'T\n"One," he said. "Two," he said.')
+    store.add_article(a, [_quote(a, "One,", "X")])
+
+    def pairs():  # the second yield fails: nothing of the first replacement may remain
+        yield a, [_quote(a, "Two,", "Y")]
+        raise RuntimeError("extractor crashed")
+
+    with pytest.raises(RuntimeError):
+        store.replace_all_quotes(pairs())
+    (q,) = store.list_quotes()["items"]
+    assert q["content"]["text"] == "One,"
+    store.replace_all_quotes([(a, [_quote(a, "Two,", "Y")])])
+    assert [q["content"]["text"] for q in store.list_quotes()["items"]] == ["Two,"]
+    assert store.search("One")["quotes"]["total"] == 0
+    assert store.search("Two")["quotes"]["total"] == 1
+
+
+def test_iter_articles_round_trips_dataclasses(store: Store) -> None:
+    a = _article("a1", "Title\nBody text.", outlet="X", authors=["A B"], title_span=Span(0, 5))
+    a.skip_ranges.append(SkipRange(6, 10, "boilerplate:byline"))
+    store.add_article(a)
+    (back,) = list(store.iter_articles())
+    assert back == a
