@@ -1,0 +1,1 @@
+"""One module per input format; each registers its reader in ``onrecord.ingest.registry``."""

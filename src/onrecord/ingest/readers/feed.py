@@ -1,0 +1,106 @@
+"""RSS and Atom feeds (feedparser): one article per entry, full content when the feed has it.
+
+``text`` is the entry title, a blank line, then the entry body converted to plain
+text; ``source_record`` is the 1-based entry number; the feed's title is the outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from onrecord.ingest.build import build_article
+from onrecord.ingest.dates import ParsedDate, parse_date
+from onrecord.ingest.errors import InputError
+from onrecord.ingest.htmltext import html_to_text, looks_like_html
+from onrecord.ingest.registry import reader
+from onrecord.ingest.source import Source
+from onrecord.models import Article, Failure
+
+_FEED_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?xml-stylesheet[^>]*>\s*|<!DOCTYPE[^>]*>\s*)*"
+    rb"<(?:rss|feed|rdf:RDF)\b",
+    re.I | re.S,
+)
+
+
+def sniff_feed(head: bytes) -> bool:
+    return bool(_FEED_START.match(head.lstrip(b"\xef\xbb\xbf")[:4096]))
+
+
+def _entry_body(entry: Any) -> str:
+    """The fullest body the entry offers: ``content`` when present, else the summary."""
+    contents = [c for c in entry.get("content") or [] if (c.get("value") or "").strip()]
+    if contents:
+        chosen = max(contents, key=lambda c: len(c.get("value", "")))
+        value, kind = chosen["value"], chosen.get("type", "text/html")
+    else:
+        value = entry.get("summary") or entry.get("description") or ""
+        kind = (entry.get("summary_detail") or {}).get("type", "text/html")
+    if "html" in kind or looks_like_html(value):
+        return html_to_text(value)
+    return value.strip()
+
+
+def _entry_date(entry: Any) -> ParsedDate | None:
+    for key in ("published", "updated", "created"):
+        raw = entry.get(key)
+        parsed = parse_date(raw) if isinstance(raw, str) else None
+        if parsed:
+            return parsed
+        struct = entry.get(f"{key}_parsed")
+        if raw and struct:  # feedparser read a date we could not: trust its UTC tuple
+            moment = datetime(*struct[:6], tzinfo=UTC)
+            return ParsedDate(moment.isoformat(timespec="minutes"), raw, True)
+    return None
+
+
+def _entry_authors(entry: Any) -> list[str]:
+    names = [a.get("name", "").strip() for a in entry.get("authors") or [] if isinstance(a, dict)]
+    names = [n for n in names if n]
+    if not names and isinstance(entry.get("author"), str) and entry["author"].strip():
+        names = [entry["author"].strip()]
+    return names
+
+
+@reader("feed", extensions=(".rss", ".atom", ".xml"), sniff=sniff_feed, priority=25)
+def read_feed(source: Source) -> Iterator[Article | Failure]:
+    import feedparser
+
+    parsed = feedparser.parse(source.read_bytes())
+    entries = parsed.get("entries") or []
+    if not entries:
+        if parsed.get("bozo"):
+            problem = str(parsed.get("bozo_exception") or "not a well-formed feed")
+            raise InputError(f"broken feed: {problem}")
+        raise InputError("feed has no entries")
+    channel = parsed.get("feed") or {}
+    outlet = (channel.get("title") or "").strip() or None
+    for number, entry in enumerate(entries, start=1):
+        title = (entry.get("title") or "").strip() or None
+        body = _entry_body(entry)
+        if not body:
+            yield Failure(source.name, f"feed entry {number} has no text", number)
+            continue
+        text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
+        extra: dict[str, Any] = {}
+        if entry.get("id"):
+            extra["guid"] = entry["id"]
+        tags = [t.get("term") for t in entry.get("tags") or [] if t.get("term")]
+        if tags:
+            extra["tags"] = tags
+        yield build_article(
+            text,
+            format="feed",
+            source_path=source.name,
+            source_record=number,
+            title=title,
+            url=entry.get("link"),
+            outlet=outlet,
+            authors=_entry_authors(entry),
+            published=_entry_date(entry),
+            language=entry.get("language") or channel.get("language"),
+            extra=extra,
+        )

@@ -1,0 +1,113 @@
+"""Where input comes from: expanding paths, folders, globs and stdin into byte sources.
+
+A ``Source`` is one file (or stdin) with its first bytes already read for format
+sniffing. Whole-file readers call ``read_bytes`` (refused above ``max_bytes``);
+streaming readers (JSONL, WARC) call ``open`` and apply the cap per record, so a
+large container file never has to fit in memory.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from onrecord.ingest.errors import InputError
+from onrecord.models import Failure
+
+HEAD_BYTES = 65536
+STDIN_NAME = "-"
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass
+class Source:
+    name: str  # the path as found, or "-" for stdin
+    head: bytes  # the first HEAD_BYTES bytes, for sniffing
+    size: int | None  # None when unknown (stdin is read up front, so it is known)
+    max_bytes: int
+    opener: Callable[[], IO[bytes]]
+
+    def open(self) -> IO[bytes]:
+        return self.opener()
+
+    def read_bytes(self) -> bytes:
+        """The whole input, refusing anything over ``max_bytes``."""
+        check_size(self.size, self.max_bytes)
+        with self.open() as stream:
+            data = stream.read(self.max_bytes + 1)
+        check_size(len(data), self.max_bytes)
+        if not data.strip():
+            raise InputError("empty file")
+        return data
+
+
+def check_size(size: int | None, max_bytes: int, what: str = "file") -> None:
+    if size is not None and size > max_bytes:
+        raise InputError(f"{what} is too large: {size:,} bytes, over the {max_bytes:,}-byte limit")
+
+
+def _file_source(path: str, max_bytes: int) -> Source:
+    size = os.path.getsize(path)
+    with open(path, "rb") as stream:
+        head = stream.read(HEAD_BYTES)
+    return Source(path, head, size, max_bytes, lambda: open(path, "rb"))
+
+
+def _stdin_source(stdin: Any, max_bytes: int) -> Source:
+    stream = stdin if stdin is not None else sys.stdin
+    stream = getattr(stream, "buffer", stream)  # text streams carry their bytes in .buffer
+    data = stream.read(max_bytes + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return Source(STDIN_NAME, data[:HEAD_BYTES], len(data), max_bytes, lambda: io.BytesIO(data))
+
+
+def _walk_folder(folder: str) -> Iterator[str]:
+    """Files under ``folder``, recursively, in sorted order, skipping hidden names."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield os.path.join(root, name)
+
+
+def expand_paths(paths: Iterable[str]) -> Iterator[str | Failure]:
+    """Each file path to read, in order; a Failure for a path that names nothing."""
+    for path in paths:
+        path = os.fspath(path)
+        if path == STDIN_NAME:
+            yield path
+        elif os.path.isdir(path):
+            yield from _walk_folder(path)
+        elif os.path.exists(path):
+            yield path
+        elif _GLOB_CHARS & set(path):
+            matches = sorted(glob.glob(path, recursive=True))
+            if not matches:
+                yield Failure(path, "no files match this pattern")
+            for match in matches:
+                if os.path.isdir(match):
+                    yield from _walk_folder(match)
+                elif not os.path.basename(match).startswith("."):
+                    yield match
+        else:
+            yield Failure(path, "no such file or folder")
+
+
+def open_source(path: str, max_bytes: int, stdin: Any = None) -> Source:
+    """A Source for one expanded path; raises InputError for unreadable files."""
+    try:
+        if path == STDIN_NAME:
+            return _stdin_source(stdin, max_bytes)
+        return _file_source(path, max_bytes)
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file") from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}") from None
