@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from onrecord.ingest.build import build_article
-from onrecord.ingest.dates import ParsedDate
+from onrecord.ingest.dates import ParsedDate, parse_date
 from onrecord.ingest.decode import decode_bytes
 from onrecord.ingest.errors import InputError
 from onrecord.ingest.registry import reader
@@ -23,14 +23,50 @@ _HTML_START = re.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
 _AUTHOR_SPLIT = re.compile(r"\s*;\s*")
+_META_TAG = re.compile(r"<meta\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# Publication-date metadata, most trusted first.
+_DATE_META_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "publishdate",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "dc.date",
+)
+_JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 
 
 def sniff_html(head: bytes) -> bool:
     return bool(_HTML_START.match(head.lstrip(b"\xef\xbb\xbf")[:4096]))
 
 
+def _meta_date(html: str) -> ParsedDate | None:
+    """The publication date as the page's own meta tags or JSON-LD state it (time zone kept)."""
+    found: dict[str, str] = {}
+    for tag in _META_TAG.findall(html):
+        attributes = {k.lower(): a or b for k, a, b in _ATTRIBUTE.findall(tag)}
+        key = (attributes.get("property") or attributes.get("name") or attributes.get("itemprop") or "").lower()
+        if key in _DATE_META_KEYS and attributes.get("content"):
+            found.setdefault(key, attributes["content"])
+    candidates = [found[key] for key in _DATE_META_KEYS if key in found]
+    candidates += _JSONLD_DATE.findall(html)
+    for raw in candidates:
+        parsed = parse_date(raw)
+        if parsed:
+            return parsed
+    return None
+
+
 def _html_date(html: str) -> ParsedDate | None:
     """The page's own publication date from its metadata, never guessed from the page text."""
+    meta = _meta_date(html)
+    if meta:
+        return meta
     import htmldate
 
     try:
