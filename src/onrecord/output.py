@@ -50,7 +50,8 @@ def emit(
             table.add_column(header, overflow="fold")
         for r in rows:
             table.add_row(*[_cell(r.get(c)) for c, _ in columns])
-        Console(file=out, width=max(100, Console().width)).print(table)
+        # Pipes and logs get a wide table instead of a squeezed 80 columns.
+        Console(file=out, width=None if out.isatty() else 160).print(table)
 
 
 def _cell(value: Any) -> str:

@@ -95,13 +95,23 @@ def ingest(
     An interrupted run keeps every article committed before the interruption
     and none half-written; running it again adds nothing already stored.
     """
-    from onrecord.dedup import Deduplicator
+    from onrecord.dedup import ArticleState, Deduplicator
     from onrecord.ingest import normalise_body, read_inputs
 
     t0 = time.perf_counter()
     summary = IngestSummary()
     dedup = Deduplicator()
-    dedup.load(store.dedup_states())
+    dedup.load(
+        ArticleState(
+            article_id=r["id"],
+            signature=r["signature"] or b"",
+            published=r["published"],
+            duplicate_of=r["duplicate_of"],
+            story_id=r["story_id"],
+            story_features=r["story_features"],
+        )
+        for r in store.dedup_states()
+    )
     pending: list[tuple[Article, Any]] = []
     pending_ids: set[str] = set()
     handled = 0
@@ -121,6 +131,8 @@ def ingest(
                 signature=res.signature,
                 story_features=res.story_features,
             )
+            if res.repointed:
+                store.repoint_duplicates(article.id, res.repointed)
             summary.quotes += len(done.quotes)
         pending.clear()
         pending_ids.clear()

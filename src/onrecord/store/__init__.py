@@ -277,6 +277,14 @@ class Store:
                 n += 1
         return n
 
+    def repoint_duplicates(self, root_id: str, similarities: dict[str, float]) -> None:
+        """An earlier copy arrived late: its near-duplicates now point at it."""
+        with self.engine.begin() as conn:
+            for aid, sim in similarities.items():
+                conn.execute(
+                    update(t.articles).where(t.articles.c.id == aid).values(duplicate_of=root_id, similarity=sim)
+                )
+
     def dedup_states(self) -> Iterator[dict[str, Any]]:
         """What the deduplicator persisted, oldest first, without the texts."""
         cols = [
