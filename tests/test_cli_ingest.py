@@ -48,7 +48,9 @@ def _by_prefix(arts: list[dict]) -> dict[str, dict]:
 def test_seeds_metadata(seeds_db: Path) -> None:
     arts = _by_prefix(as_json(run("articles", "--format", "json", db=seeds_db)))  # type: ignore[arg-type]
     assert sorted(arts) == ["000", "001", "002", "003", "004"]
-    assert arts["000"]["title"] == "Assistant Secretary General: NATO is fully capable of defending itself against Russia"
+    assert arts["000"]["title"] == (
+        "Assistant Secretary General: NATO is fully capable of defending itself against Russia"
+    )
     assert arts["002"]["title"] == "Stoltenberg: NATO sees no direct threat from Russia to its members"
     assert arts["004"]["title"] == "NATO considers Russia a threat"
     assert arts["000"]["published"].startswith("2024-01-18T10:39")
@@ -196,8 +198,9 @@ def test_interrupted_ingest_keeps_committed_articles_and_resumes(tmp_path: Path)
     n = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert 0 < n < 400
     # No half-written article: each stored article has its sighting and its quotes.
-    assert con.execute("SELECT count(*) FROM articles WHERE id NOT IN (SELECT article_id FROM sightings)").fetchone()[0] == 0
-    assert con.execute("SELECT count(*) FROM articles WHERE id NOT IN (SELECT article_id FROM quotes)").fetchone()[0] == 0
+    orphans = "SELECT count(*) FROM articles WHERE id NOT IN (SELECT article_id FROM {})"
+    assert con.execute(orphans.format("sightings")).fetchone()[0] == 0
+    assert con.execute(orphans.format("quotes")).fetchone()[0] == 0
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
     res = as_json(run("ingest", str(src), "--format", "json", "--no-link", db=db, timeout=600))
