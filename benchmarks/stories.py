@@ -106,7 +106,7 @@ def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
 def report(split: str, threshold: float | None, verbose: bool) -> None:
     articles = polnear_articles(split)
     gold = load_labels()
-    kwargs = {} if threshold is None else {"story_threshold": threshold}
+    kwargs = {} if threshold is None else {"dated_story_threshold": threshold}
     t0 = time.perf_counter()
     pred = run_stories(articles, **kwargs)
     dt = time.perf_counter() - t0
@@ -132,8 +132,8 @@ def show_errors(articles: list[Article], pred: dict[str, str], gold: dict[str, s
 def sweep(split: str) -> None:
     articles = polnear_articles(split)
     gold = load_labels()
-    for t in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-        s = score(run_stories(articles, story_threshold=t), gold)
+    for t in (0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.2, 0.25):
+        s = score(run_stories(articles, dated_story_threshold=t), gold)
         print(
             f"threshold {t:.2f}: P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f} "
             f"(pred pairs {s['pred_pairs']}, gold {s['gold_pairs']})"
@@ -202,7 +202,7 @@ def _known(hv):  # type: ignore[no-untyped-def]
 def main(argv: Iterable[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="dev", choices=["train", "dev", "both"])
-    ap.add_argument("--threshold", type=float, default=None, help="story threshold (default: library's)")
+    ap.add_argument("--threshold", type=float, default=None, help="dated story threshold (default: library's)")
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--errors", action="store_true", help="list false positive and missed pairs")
     ap.add_argument("--build-background", action="store_true")

@@ -14,7 +14,8 @@ from onrecord.dedup.features import raw_terms
 from onrecord.dedup.stories import StoryIndex
 from onrecord.models import Article
 
-DEFAULT_STORY_THRESHOLD = 0.3
+DEFAULT_STORY_THRESHOLD = 0.3  # content alone (a date unknown)
+DEFAULT_DATED_STORY_THRESHOLD = 0.10  # both dates known and within ``day_window`` days
 
 
 @dataclass
@@ -109,6 +110,7 @@ class Deduplicator:
         num_perm: int = 128,
         near_threshold: float = 0.8,
         story_threshold: float = DEFAULT_STORY_THRESHOLD,
+        dated_story_threshold: float = DEFAULT_DATED_STORY_THRESHOLD,
         shingle_size: int = minhash.DEFAULT_SHINGLE,
         day_window: int = 3,
     ) -> None:
@@ -118,7 +120,9 @@ class Deduplicator:
         self._lsh = MinHashLSH(num_perm=num_perm, params=lsh_params(near_threshold, num_perm))
         self._known: dict[str, _Known] = {}
         self._members: dict[str, list[str]] = {}  # root -> near-duplicates of it
-        self.stories = StoryIndex(threshold=story_threshold, day_window=day_window)
+        self.stories = StoryIndex(
+            threshold=story_threshold, dated_threshold=dated_story_threshold, day_window=day_window
+        )
 
     # -- public API ---------------------------------------------------------
     def add(self, article: Article, body: str) -> DedupResult:

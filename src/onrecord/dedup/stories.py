@@ -5,14 +5,19 @@ An article's story features are its top-k terms (content words and
 its published day. Candidates come from the posting lists of those terms
 (the most recent ``max_postings`` entries of each, so retrieval stays
 bounded however large the index grows); the score is the cosine of the two
-truncated vectors, computed while walking the posting lists. Two articles
-whose published days are both known and further apart than ``day_window``
-never share a story.
+truncated vectors, computed while walking the posting lists (each posting
+carries the indexed article's weight, so no per-article vectors are kept).
+
+Dates are evidence: two articles whose published days are both known and
+further apart than ``day_window`` never share a story; when both are known
+and close, the lower ``dated_threshold`` applies; when either is unknown the
+content alone must reach ``threshold``.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -32,19 +37,20 @@ class StoryIndex:
     def __init__(
         self,
         threshold: float,
+        dated_threshold: float | None = None,
         day_window: int = 3,
-        top_k: int = 40,
+        top_k: int = 100,
         max_postings: int = 1000,
     ) -> None:
         self.threshold = threshold
+        self.dated_threshold = threshold if dated_threshold is None else dated_threshold
         self.day_window = day_window
         self.top_k = top_k
         self.max_postings = max_postings
         self._bg_n, self._bg_df = background.load()
         self._run_n = 0
         self._run_df: Counter[str] = Counter()
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        self._weights: list[dict[str, float]] = []
+        self._postings: dict[str, tuple[array, array]] = {}
         self._days: list[int | None] = []
         self._ids: list[str] = []
         self._stories: list[str] = []
@@ -68,15 +74,17 @@ class StoryIndex:
         weights: dict[str, float] = features["terms"]
         day: int | None = features.get("day")
         acc: dict[int, float] = defaultdict(float)
+        m = self.max_postings
         for term, w in weights.items():
             posting = self._postings.get(term)
-            if not posting:
+            if posting is None:
                 continue
-            for j in posting[-self.max_postings :]:
-                acc[j] += w * self._weights[j][term]
+            idx, wts = posting
+            for j, wj in zip(idx[-m:], wts[-m:], strict=True):
+                acc[j] += w * wj
         best: tuple[float, int] | None = None
         for j, score in acc.items():
-            if score < self.threshold or not self._close_in_time(day, self._days[j]):
+            if score < self._threshold_for(day, self._days[j]):
                 continue
             if best is None or score > best[0]:
                 best = (score, j)
@@ -85,8 +93,10 @@ class StoryIndex:
         score, j = best
         return StoryMatch(self._ids[j], self._stories[j], round(score, 4))
 
-    def _close_in_time(self, a: int | None, b: int | None) -> bool:
-        return a is None or b is None or abs(a - b) <= self.day_window
+    def _threshold_for(self, a: int | None, b: int | None) -> float:
+        if a is None or b is None:
+            return self.threshold
+        return self.dated_threshold if abs(a - b) <= self.day_window else math.inf
 
     # -- indexing -----------------------------------------------------------
     def add(self, article_id: str, story_id: str, features: dict[str, Any]) -> None:
@@ -94,10 +104,13 @@ class StoryIndex:
         j = len(self._ids)
         self._ids.append(article_id)
         self._stories.append(story_id)
-        self._weights.append(weights)
         self._days.append(features.get("day"))
-        for term in weights:
-            self._postings[term].append(j)
+        for term, w in weights.items():
+            posting = self._postings.get(term)
+            if posting is None:
+                posting = self._postings[term] = (array("i"), array("f"))
+            posting[0].append(j)
+            posting[1].append(w)
         self._run_n += 1
         self._run_df.update(weights.keys())
 
