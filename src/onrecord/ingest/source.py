@@ -52,9 +52,11 @@ def check_size(size: int | None, max_bytes: int, what: str = "file") -> None:
 
 
 def _file_source(path: str, max_bytes: int) -> Source:
-    size = os.path.getsize(path)
     with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
         head = stream.read(HEAD_BYTES)
+    if len(head) < HEAD_BYTES:  # the whole file is in hand: no second open
+        return Source(path, head, len(head), max_bytes, lambda: io.BytesIO(head))
     return Source(path, head, size, max_bytes, lambda: open(path, "rb"))
 
 

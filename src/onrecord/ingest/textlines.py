@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LINE = re.compile(r"[^\r\n]*")
+_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_BREAKS_TUPLE = tuple(_LINE_BREAKS)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 
 
@@ -28,18 +29,15 @@ class Line:
 
 
 def split_lines(text: str) -> list[Line]:
-    """Every line of ``text`` (\\n, \\r\\n and \\r endings), with offsets."""
+    """Every line of ``text`` with offsets (any line break ``str.splitlines`` knows)."""
     lines: list[Line] = []
     pos = 0
-    length = len(text)
-    while pos <= length:
-        match = _LINE.match(text, pos)
-        assert match is not None  # the pattern matches the empty string
-        end = match.end()
-        lines.append(Line(len(lines), pos, end, match.group()))
-        if end >= length:
-            break
-        pos = end + (2 if text.startswith("\r\n", end) else 1)
+    for raw in text.splitlines(keepends=True):
+        content = raw.rstrip(_LINE_BREAKS)
+        lines.append(Line(len(lines), pos, pos + len(content), content))
+        pos += len(raw)
+    if not lines or text.endswith(_LINE_BREAKS_TUPLE):
+        lines.append(Line(len(lines), pos, pos, ""))  # the empty line after a final newline
     return lines
 
 
