@@ -1,0 +1,378 @@
+"""Cross-article speakers, roles, statements, quote drift, said-dates and topics.
+
+Pure functions over the dataclasses of ``onrecord.models``; the store persists what
+``link_corpus`` returns. Statement matching is lexical by default (content-word overlap
+plus rapidfuzz): it needs no optional extra, is fast and explainable; pass
+``embedder=MiniLMEmbedder()`` (``onrecord.speakers.embeddings``, the ``embeddings``
+extra) to also match by sentence-embedding cosine.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from onrecord.models import Article, Quote
+from onrecord.speakers.dates import SaidDate, find_said_date, from_article, previous_sentence, sentence_bounds
+from onrecord.speakers.link import Linking, Mention, link_speakers
+from onrecord.speakers.names import fold, name_tokens
+from onrecord.speakers.statements import (
+    ClusterParams,
+    Item,
+    cluster,
+    content_words,
+    drifted,
+    quoted_wording,
+    statement_id,
+    variant_diffs,
+)
+from onrecord.speakers.topics import TopicFn, extract_topics, regex_topics
+from onrecord.speakers.types import (
+    Corrections,
+    DiffToken,
+    Embedder,
+    LinkResult,
+    QuoteInfo,
+    RoleRecord,
+    Speaker,
+    Statement,
+    StatementReport,
+    UncertainLink,
+    VariantDiff,
+)
+
+__all__ = [
+    "ClusterParams",
+    "Corrections",
+    "DiffToken",
+    "Embedder",
+    "LinkResult",
+    "QuoteInfo",
+    "RoleRecord",
+    "Speaker",
+    "Statement",
+    "StatementReport",
+    "UncertainLink",
+    "VariantDiff",
+    "link_corpus",
+    "regex_topics",
+]
+
+
+def link_corpus(
+    items: Iterable[tuple[Article, list[Quote]]],
+    *,
+    corrections: Corrections | None = None,
+    imported_roles: Iterable[RoleRecord] = (),
+    embedder: Embedder | None = None,
+    with_topics: bool = True,
+    topic_fn: TopicFn | None = None,
+    params: ClusterParams | None = None,
+) -> LinkResult:
+    """Link speakers across articles, read roles, date and topic each quote, and group statements.
+
+    ``topic_fn`` replaces spaCy topic extraction (e.g. ``regex_topics`` for speed);
+    ``with_topics=False`` skips topics altogether.
+    """
+    corpus = [(a, list(qs)) for a, qs in items]
+    lk = link_speakers(corpus, corrections, list(imported_roles))
+    speakers = _speakers(lk)
+    quote_speakers = _quote_speakers(lk)
+    roles_by_key: dict[str, list[RoleRecord]] = defaultdict(list)
+    for r in lk.roles:
+        if r.person_key:
+            roles_by_key[r.person_key].append(r)
+    said = said_dates(corpus, quote_speakers, {s.key: s for s in speakers})
+    topics, labels = _topics(corpus, with_topics, topic_fn)
+    info = {
+        q.id: QuoteInfo(
+            said_date=said[q.id].date,
+            said_date_basis=said[q.id].basis,
+            said_date_precision=said[q.id].precision,
+            article_date=a.published[:10] if a.published else None,
+            topics=topics.get(q.id, []),
+            organisations=_organisations(quote_speakers.get(q.id, []), roles_by_key, said[q.id].date),
+        )
+        for a, qs in corpus
+        for q in qs
+    }
+    statements = build_statements(corpus, quote_speakers, info, embedder, params)
+    return LinkResult(
+        speakers=speakers,
+        quote_speakers=quote_speakers,
+        statements=statements,
+        quote_info=info,
+        roles=lk.roles,
+        topic_labels=labels,
+        quote_statement={r.quote_id: st.id for st in statements for r in st.reports},
+    )
+
+
+# --- speakers -----------------------------------------------------------------------
+
+
+def _live(lk: Linking) -> dict[str, list[Mention]]:
+    members: dict[str, list[Mention]] = defaultdict(list)
+    for m in lk.mentions:
+        members[lk.cluster_of[m.idx]].append(m)
+    return members
+
+
+def _speakers(lk: Linking) -> list[Speaker]:
+    members = _live(lk)
+    out = []
+    for cid, ms in members.items():
+        key = lk.keys[cid]
+        dates = sorted(m.date[:10] for m in ms if m.date)
+        uncertain = [u for u in lk.uncertain.get(cid, []) if u.other_key != key]
+        out.append(
+            Speaker(
+                key=key,
+                name=lk.names[cid],
+                type=_type(cid, ms),
+                aliases=_aliases(ms, lk.names[cid]),
+                roles=sorted(
+                    (r for r in lk.roles if r.person_key == key),
+                    key=lambda r: (r.source != "import", r.start or "", r.title),
+                ),
+                uncertain=uncertain,
+                first_seen=dates[0] if dates else None,
+                last_seen=dates[-1] if dates else None,
+                outlets=sorted({m.outlet for m in ms if m.outlet}),
+                quote_count=len({m.quote_id for m in ms}),
+            )
+        )
+    keys = {s.key for s in out}
+    by_key = {s.key: s for s in out}
+    for s in out:  # show each uncertain link from both sides
+        for u in list(s.uncertain):
+            other = by_key.get(u.other_key)
+            if other is not None and u.other_key in keys and not any(x.other_key == s.key for x in other.uncertain):
+                other.uncertain.append(UncertainLink(s.key, u.alias, u.reason, list(u.article_ids)))
+    return sorted(out, key=lambda s: s.key)
+
+
+def _type(cid: str, ms: list[Mention]) -> str:
+    if cid.startswith("o:"):
+        return "organisation"
+    votes = Counter(m.type for m in ms if m.type in ("person", "organisation"))
+    if votes:
+        return votes.most_common(1)[0][0]
+    return "person" if cid[:2] in ("p:", "s:") else "unknown"
+
+
+def _aliases(ms: list[Mention], name: str) -> list[str]:
+    forms: dict[str, str] = {}
+    for m in ms:
+        for f in (m.raw, m.name, m.surface):
+            if not f:
+                continue
+            f = " ".join(f.split())
+            f = f[4:] if f.lower().startswith("the ") else f
+            forms.setdefault(f, f)
+    forms.setdefault(name, name)
+    return sorted(forms, key=lambda s: (fold(s), s))
+
+
+def _quote_speakers(lk: Linking) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for m in lk.mentions:
+        keys = out.setdefault(m.quote_id, [])
+        key = lk.keys[lk.cluster_of[m.idx]]
+        if key not in keys:
+            keys.append(key)
+    return out
+
+
+def _organisations(keys: list[str], roles: dict[str, list[RoleRecord]], date: str | None) -> list[str]:
+    orgs: list[str] = []
+    for k in keys:
+        rs = roles.get(k, [])
+        covering = [r for r in rs if r.covers(date)] if date and len(date) >= 10 else []
+        for r in covering or rs:
+            if r.organisation and r.organisation not in orgs:
+                orgs.append(r.organisation)
+    return orgs
+
+
+# --- said dates ---------------------------------------------------------------------
+
+
+def said_dates(
+    corpus: list[tuple[Article, list[Quote]]], quote_speakers: dict[str, list[str]], speakers: dict[str, Speaker]
+) -> dict[str, SaidDate]:
+    """When each quote was said. A date read for one quote carries over to the same speaker's later
+    quotes in the article (a press conference reported quote by quote)."""
+    out: dict[str, SaidDate] = {}
+    for art, quotes in corpus:
+        carried: dict[str, SaidDate] = {}
+        all_spans = [s for q in quotes for s in q.content.spans]
+        for q in sorted(quotes, key=lambda q: (q.start, q.id)):
+            keys = quote_speakers.get(q.id, [])
+            got = said_date_of(art, q, _speaker_tokens(keys, speakers), all_spans)
+            if got is None:
+                got = next((carried[k] for k in keys if k in carried), None) or from_article(art.published)
+            elif keys:
+                carried.update({k: got for k in keys})
+            out[q.id] = got
+    return out
+
+
+def _speaker_tokens(keys: list[str], speakers: dict[str, Speaker]) -> set[str]:
+    toks: set[str] = set()
+    for k in keys:
+        s = speakers.get(k)
+        if s is not None:
+            for a in [s.name, *s.aliases]:
+                toks.update(t for t in name_tokens(a)[-1:] if len(t) > 2)
+    return toks
+
+
+def said_date_of(art: Article, q: Quote, speaker_tokens: set[str], mask: list | None = None) -> SaidDate | None:
+    """A date cue in the quote's sentence, else in the sentence before when it names the speaker.
+
+    Quoted contents (``mask``: every content span of the article) are blanked first, so a
+    date the speaker talks about is never taken for when they spoke.
+    """
+    text = art.text
+    spans = q.content.spans
+    if not spans:
+        return None
+    mask = spans if mask is None else mask
+    lo, hi = (
+        (q.sentence.start, q.sentence.end)
+        if q.sentence
+        else sentence_bounds(text, min(s.start for s in spans), max(s.end for s in spans))
+    )
+    masked = _mask(text, lo, hi, mask)
+    got = find_said_date(masked, art.published)
+    if got is not None:
+        return got
+    prev = previous_sentence(text, lo)
+    if prev is None:
+        return None
+    ptext = _mask(text, prev[0], prev[1], mask)
+    if (
+        speaker_tokens
+        and speaker_tokens & set(fold(ptext).replace("-", " ").split())
+        or (speaker_tokens and any(t in fold(ptext) for t in speaker_tokens))
+    ):
+        return find_said_date(ptext, art.published)
+    return None
+
+
+def _mask(text: str, lo: int, hi: int, spans) -> str:
+    chars = list(text[lo:hi])
+    for s in spans:
+        for i in range(max(s.start, lo), min(s.end, hi)):
+            chars[i - lo] = " "
+    return "".join(chars)
+
+
+# --- topics -------------------------------------------------------------------------
+
+
+def _topics(
+    corpus: list[tuple[Article, list[Quote]]], with_topics: bool, topic_fn: TopicFn | None
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    if not with_topics:
+        return {}, {}
+    unique: dict[str, int] = {}
+    for _a, qs in corpus:
+        for q in qs:
+            unique.setdefault(q.content.text, len(unique))
+    found = extract_topics(list(unique), topic_fn)
+    labels: dict[str, str] = {}
+    for row in found:
+        for key, display in row:
+            labels.setdefault(key, display)
+    per_quote = {q.id: [k for k, _ in found[unique[q.content.text]]] for _a, qs in corpus for q in qs}
+    return per_quote, dict(sorted(labels.items()))
+
+
+# --- statements ---------------------------------------------------------------------
+
+
+def build_statements(
+    corpus: list[tuple[Article, list[Quote]]],
+    quote_speakers: dict[str, list[str]],
+    info: dict[str, QuoteInfo],
+    embedder: Embedder | None = None,
+    params: ClusterParams | None = None,
+) -> list[Statement]:
+    items: list[Item] = []
+    rows: list[tuple[Article, Quote]] = []
+    words_cache: dict[str, frozenset[str]] = {}
+    for ai, (art, quotes) in enumerate(corpus):
+        for q in quotes:
+            qi = info[q.id]
+            date = qi.said_date or qi.article_date
+            keys = quote_speakers.get(q.id) or []
+            text = q.content.text
+            if text not in words_cache:
+                words_cache[text] = content_words(text)
+            items.append(
+                Item(
+                    q.id,
+                    keys[0] if keys else None,
+                    date,
+                    text,
+                    (date or "9999", qi.article_date or "9999", ai, q.start, q.id),
+                    words_cache[text],
+                )
+            )
+            rows.append((art, q))
+    labels = cluster(items, params, embedder)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, lab in enumerate(labels):
+        groups[lab].append(i)
+    out = [_statement(sorted(idxs, key=lambda i: items[i].order), items, rows, info) for idxs in groups.values()]
+    return sorted(out, key=lambda s: (s.said_date or "9999", s.id))
+
+
+def _statement(
+    idxs: list[int], items: list[Item], rows: list[tuple[Article, Quote]], info: dict[str, QuoteInfo]
+) -> Statement:
+    first = items[idxs[0]]
+    reports = []
+    quoted: list[tuple[str, str, str]] = []  # (article id, quote id, wording)
+    article_rank: dict[str, int] = {}
+    for n, i in enumerate(idxs):
+        art, q = rows[i]
+        qi = info[q.id]
+        reports.append(
+            StatementReport(
+                q.id,
+                art.id,
+                art.outlet,
+                qi.article_date,
+                qi.said_date,
+                qi.said_date_basis,
+                q.content.text,
+                q.kind,
+                is_earliest=n == 0,
+            )
+        )
+        article_rank.setdefault(art.id, n)
+        wording = quoted_wording(q.content.text, q.kind)
+        if wording:
+            quoted.append((art.id, q.id, wording))
+    # The base of the diff: the longest wording of the earliest article.
+    quoted.sort(key=lambda t: (article_rank[t[0]], -len(t[2])))
+    drift = len({a for a, _, _ in quoted}) > 1 and _cross_article_drift(quoted)
+    return Statement(
+        id=statement_id(first.quote_id),
+        speaker_key=first.speaker_key,
+        reports=reports,
+        drift=drift,
+        diff=variant_diffs([(qid, w) for _, qid, w in quoted]) if drift else [],
+        said_date=first.date,
+    )
+
+
+def _cross_article_drift(quoted: list[tuple[str, str, str]]) -> bool:
+    for i in range(len(quoted)):
+        for j in range(i + 1, len(quoted)):
+            if quoted[i][0] != quoted[j][0] and drifted([quoted[i][2], quoted[j][2]]):
+                return True
+    return False

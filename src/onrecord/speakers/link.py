@@ -1,0 +1,437 @@
+"""Cross-article speaker linking: one record per person or organisation however the articles name them.
+
+Steps (all deterministic, no I/O):
+1. mentions: every ``SpeakerRef`` of every quote, its name cleaned of glued titles;
+2. full names meet when their folded tokens match ("Jānis Sārts" = "Janis Sarts");
+3. roles are read from the text around each name;
+4. a surname alone joins a full name only when the context is unambiguous (the same
+   article names exactly one such person, or exactly one such person holds a role in an
+   organisation the article mentions); otherwise it stays apart and the possible merge
+   is listed as uncertain;
+5. bare titles resolve to the holder on the article's date;
+6. user corrections (splits, merges, renames) are applied last, the same way every run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from onrecord.models import Article, Quote
+from onrecord.speakers.names import (
+    PRONOUNS,
+    ParsedTitle,
+    clean_name,
+    fold,
+    has_diacritics,
+    is_byline,
+    is_title_only,
+    name_tokens,
+    parse_title,
+    slug,
+)
+from onrecord.speakers.roles import RoleObservation, RoleTable, build_article_roles, observe_roles
+from onrecord.speakers.types import Corrections, RoleRecord, UncertainLink
+
+
+@dataclass
+class Mention:
+    idx: int
+    article_id: str
+    quote_id: str
+    date: str | None
+    outlet: str | None
+    raw: str  # SpeakerRef.name as given
+    name: str  # cleaned: glued titles and ranks removed
+    type: str
+    via: str
+    surface: str | None = None  # the source mention as written, when it names someone
+    title: ParsedTitle | None = None  # set for a bare title ("the NATO Secretary General")
+    glued: str | None = None  # a title glued to the name ("NATO SG")
+
+
+@dataclass
+class Linking:
+    """Mentions and where linking put them."""
+
+    mentions: list[Mention]
+    cluster_of: dict[int, str]  # mention idx -> cluster id
+    keys: dict[str, str] = field(default_factory=dict)  # cluster id -> speaker key
+    names: dict[str, str] = field(default_factory=dict)  # cluster id -> display name
+    uncertain: dict[str, list[UncertainLink]] = field(default_factory=lambda: defaultdict(list))
+    observations: list[RoleObservation] = field(default_factory=list)
+    roles: list[RoleRecord] = field(default_factory=list)
+    title_notes: dict[int, str] = field(default_factory=dict)  # mention idx -> how its title resolved
+
+
+# --- 1. mentions --------------------------------------------------------------------
+
+
+def collect_mentions(items: list[tuple[Article, list[Quote]]]) -> list[Mention]:
+    out: list[Mention] = []
+    for art, quotes in items:
+        for q in quotes:
+            for ref in q.speakers:
+                m = _mention(len(out), art, q, ref.name, ref.type, ref.resolved_via)
+                if m is not None:
+                    out.append(m)
+    return out
+
+
+def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> Mention | None:
+    raw = " ".join((raw or "").split())
+    if not raw or fold(raw) in PRONOUNS or is_byline(raw) or via == "none":
+        return None
+    surface = _surface(q)
+    base = dict(
+        idx=idx,
+        article_id=art.id,
+        quote_id=q.id,
+        date=art.published,
+        outlet=art.outlet,
+        raw=raw,
+        type=typ or "unknown",
+        via=via,
+        surface=surface,
+    )
+    if typ != "organisation" and is_title_only(raw):
+        parsed = parse_title(raw)
+        if parsed is not None and not parsed.former:
+            return Mention(name=raw, title=parsed, **base)
+    if typ == "organisation":
+        return Mention(name=re.sub(r"^the\s+", "", raw, flags=re.I), **base)
+    core, glued = clean_name(raw)
+    return Mention(name=core, glued=glued, **base)
+
+
+def _surface(q: Quote) -> str | None:
+    if q.source is None:
+        return None
+    s = " ".join(q.source.text.split()).strip(" ,")
+    if not s or fold(s) in PRONOUNS or len(s) > 90 or is_byline(s):
+        return None
+    return s if s[:1].isupper() or s.lower().startswith("the ") else None
+
+
+# --- 2-4. names ---------------------------------------------------------------------
+
+
+def _full_key(name: str) -> str | None:
+    toks = [t for t in name_tokens(name) if len(t) > 1 or not t.isalpha()]
+    return " ".join(toks) if len(toks) >= 2 else None
+
+
+def _initial(name: str) -> str | None:
+    toks = name.split()
+    if len(toks) == 2 and re.fullmatch(r"[A-Z]\.?", toks[0]):
+        return toks[0][0].lower()
+    return None
+
+
+def link_names(mentions: list[Mention], texts: dict[str, str]) -> Linking:
+    lk = Linking(mentions=mentions, cluster_of={})
+    by_article: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_article[m.article_id].append(m)
+    # Full names and organisations.
+    surnames: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.title is not None:
+            continue
+        if m.type == "organisation":
+            lk.cluster_of[m.idx] = "o:" + fold(m.name)
+            continue
+        full = _full_key(m.name) if _initial(m.name) is None else None
+        if full:
+            cid = "p:" + full
+            lk.cluster_of[m.idx] = cid
+            surnames[full.split()[-1]].add(cid)
+    # Roles, anchored on the names each article quotes.
+    for aid, ms in by_article.items():
+        names = {m.name for m in ms if m.title is None} | {
+            clean_name(m.surface)[0] for m in ms if m.surface and m.title is None and not is_title_only(m.surface)
+        }
+        names = {n for n in names if len(n.split()) <= 4}
+        lk.observations += observe_roles(aid, texts[aid], ms[0].date, names)
+        for m in ms:
+            if m.glued and parse_title(m.glued):
+                lk.observations.append(
+                    RoleObservation(aid, m.date, m.name, parse_title(m.glued), f'{aid}: "{m.raw}"')  # type: ignore[arg-type]
+                )
+    cluster_orgs = _cluster_orgs(lk)
+    # Surnames alone (and "J. Stoltenberg").
+    for m in mentions:
+        if m.idx in lk.cluster_of or m.title is not None:
+            continue
+        lk.cluster_of[m.idx] = _resolve_surname(m, by_article[m.article_id], lk, surnames, cluster_orgs, texts)
+    return lk
+
+
+def _cluster_orgs(lk: Linking) -> dict[str, set[str]]:
+    """Organisations each full-name cluster holds a role in (from observations of full names)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for o in lk.observations:
+        full = _full_key(o.surface)
+        if full and o.title.organisation:
+            out["p:" + full].add(o.title.organisation)
+    return out
+
+
+def _resolve_surname(
+    m: Mention,
+    same_article: list[Mention],
+    lk: Linking,
+    surnames: dict[str, set[str]],
+    cluster_orgs: dict[str, set[str]],
+    texts: dict[str, str],
+) -> str:
+    toks = name_tokens(m.name)
+    if not toks:
+        return "u:" + fold(m.name)
+    sur, initial = toks[-1], _initial(m.name)
+    cands = sorted(c for c in surnames.get(sur, ()) if initial is None or c[2:].startswith(initial))
+    if not cands:
+        return "s:" + fold(m.name)
+    local = sorted({lk.cluster_of[x.idx] for x in same_article if lk.cluster_of.get(x.idx) in cands})
+    if len(local) == 1:
+        return local[0]
+    text = texts[m.article_id]
+    named = sorted(c for c in cands if _names_in_text(c[2:], text))
+    if len(named) == 1 and not local:
+        return named[0]
+    if not local and not named:
+        orgs_here = {
+            o.title.organisation
+            for o in lk.observations
+            if o.article_id == m.article_id and fold(o.surface) == fold(m.name) and o.title.organisation
+        }
+        ctx = sorted(
+            c
+            for c in cands
+            if cluster_orgs.get(c)
+            and (cluster_orgs[c] & orgs_here or any(_org_in_text(org, text) for org in cluster_orgs[c]))
+        )
+        if len(ctx) == 1:
+            return ctx[0]
+    why = (
+        "several people with this surname in the article"
+        if len(local) > 1 or len(named) > 1
+        else ("same surname, but no shared article or organisation")
+    )
+    cid = "s:" + fold(m.name)
+    for c in cands:
+        lk.uncertain[cid].append(UncertainLink(other_key=c, alias=m.name, reason=why, article_ids=[m.article_id]))
+    return cid
+
+
+def _names_in_text(folded_full: str, text: str) -> bool:
+    return folded_full in fold(text).replace("-", " ")
+
+
+_ORG_SURFACES = {"NATO": ("NATO", "Alliance", "North Atlantic")}
+
+
+def _org_in_text(org: str, text: str) -> bool:
+    return any(s in text for s in _ORG_SURFACES.get(org, (org,)))
+
+
+# --- keys and names -----------------------------------------------------------------
+
+
+def assign_keys(lk: Linking, taken: dict[str, str] | None = None) -> None:
+    """A display name and a stable key for every cluster that has none yet."""
+    members: dict[str, list[Mention]] = defaultdict(list)
+    for m in lk.mentions:
+        cid = lk.cluster_of.get(m.idx)
+        if cid is not None:
+            members[cid].append(m)
+    used = set(lk.keys.values())
+    for cid in sorted(members, key=lambda c: (c[:2] != "p:", c)):
+        if cid in lk.keys:
+            continue
+        name = lk.names.get(cid) or canonical_name(members[cid])
+        lk.names[cid] = name
+        key = slug(name)
+        n = 2
+        while key in used:
+            key, n = f"{slug(name)}-{n}", n + 1
+        lk.keys[cid] = key
+        used.add(key)
+
+
+def canonical_name(ms: list[Mention]) -> str:
+    names = [m.name for m in ms if m.title is None] or [_title_display(m.title) for m in ms if m.title]
+    counts = Counter(names)
+    return max(counts, key=lambda n: (len(n.split()), has_diacritics(n), counts[n], n[:1].isupper(), n))
+
+
+def _title_display(t: ParsedTitle | None) -> str:
+    if t is None:
+        return ""
+    return f"{t.organisation} {t.title}" if t.organisation else t.title
+
+
+# --- 5. bare titles -----------------------------------------------------------------
+
+
+def resolve_titles(lk: Linking, table: RoleTable) -> None:
+    local: dict[str, set[str]] = defaultdict(set)
+    for m in lk.mentions:
+        cid = lk.cluster_of.get(m.idx)
+        if cid is not None:
+            local[m.article_id].add(lk.keys.get(cid, ""))
+    by_key = {k: c for c, k in lk.keys.items()}
+    for m in lk.mentions:
+        if m.title is None:
+            continue
+        got = table.holder(m.title, m.date, prefer=local[m.article_id])
+        if got and got[0] in by_key:
+            lk.cluster_of[m.idx] = by_key[got[0]]
+            lk.title_notes[m.idx] = f"{_title_display(m.title)} -> {got[0]} ({got[1]})"
+        else:
+            lk.cluster_of[m.idx] = "t:" + fold(_title_display(m.title))
+
+
+# --- 6. corrections -----------------------------------------------------------------
+
+
+def apply_corrections(lk: Linking, corr: Corrections) -> list[str]:
+    """Splits, then merges, then renames; returns notes on corrections that found nothing to act on."""
+    notes: list[str] = []
+    for speaker, alias in corr.splits:
+        cid = _find_cluster(lk, speaker)
+        if cid is None:
+            notes.append(f"split: no speaker {speaker!r}")
+            continue
+        moved = [m for m in lk.mentions if lk.cluster_of.get(m.idx) == cid and fold(alias) in _forms(m)]
+        if not moved:
+            notes.append(f"split: {speaker!r} has no alias {alias!r}")
+            continue
+        new = "x:" + fold(alias)
+        for m in moved:
+            lk.cluster_of[m.idx] = new
+        lk.names[new] = alias.strip()
+        lk.keys.pop(new, None)
+        assign_keys(lk)
+    for keep, absorb in corr.merges:
+        a, b = _find_cluster(lk, keep), _find_cluster(lk, absorb)
+        if a is None or b is None or a == b:
+            notes.append(f"merge: cannot merge {keep!r} and {absorb!r}")
+            continue
+        for m in lk.mentions:
+            if lk.cluster_of.get(m.idx) == b:
+                lk.cluster_of[m.idx] = a
+        lk.uncertain[a] = [u for u in lk.uncertain.get(a, []) + lk.uncertain.pop(b, []) if u.other_key not in (a, b)]
+    for speaker, new_name in corr.renames:
+        cid = _find_cluster(lk, speaker)
+        if cid is None:
+            notes.append(f"rename: no speaker {speaker!r}")
+            continue
+        lk.names[cid] = new_name.strip()
+    return notes
+
+
+def _forms(m: Mention) -> set[str]:
+    forms = {fold(m.raw), fold(m.name)}
+    if m.surface:
+        forms |= {fold(m.surface), fold(re.sub(r"^the\s+", "", m.surface, flags=re.I))}
+    return forms
+
+
+def _find_cluster(lk: Linking, ref: str) -> str | None:
+    live = set(lk.cluster_of.values())
+    for cid, key in sorted(lk.keys.items()):
+        if key == ref and cid in live:
+            return cid
+    f = fold(ref)
+    for cid, name in sorted(lk.names.items()):
+        if fold(name) == f and cid in live:
+            return cid
+    hits = sorted({lk.cluster_of[m.idx] for m in lk.mentions if m.idx in lk.cluster_of and f in _forms(m)})
+    return hits[0] if len(hits) == 1 else None
+
+
+# --- everything ---------------------------------------------------------------------
+
+
+def link_speakers(
+    items: list[tuple[Article, list[Quote]]],
+    corrections: Corrections | None = None,
+    imported_roles: Iterable[RoleRecord] = (),
+) -> Linking:
+    texts = {a.id: a.text for a, _ in items}
+    mentions = collect_mentions(items)
+    lk = link_names(mentions, texts)
+    assign_keys(lk)
+    lk.uncertain = defaultdict(list, {c: _keyed(lk, us) for c, us in lk.uncertain.items()})
+    imported = _link_imported(lk, imported_roles)
+    table = RoleTable([*imported, *build_roles(lk)])
+    resolve_titles(lk, table)
+    assign_keys(lk)
+    if corrections:
+        apply_corrections(lk, corrections)
+        assign_keys(lk)
+    lk.roles = [*_link_imported(lk, imported_roles), *build_roles(lk)]
+    return lk
+
+
+def _keyed(lk: Linking, links: list[UncertainLink]) -> list[UncertainLink]:
+    seen: dict[str, UncertainLink] = {}
+    for u in links:
+        key = lk.keys.get(u.other_key, u.other_key)
+        if key in seen:
+            seen[key].article_ids = sorted(set(seen[key].article_ids) | set(u.article_ids))
+        else:
+            seen[key] = UncertainLink(key, u.alias, u.reason, sorted(set(u.article_ids)))
+    return list(seen.values())
+
+
+def build_roles(lk: Linking) -> list[RoleRecord]:
+    """Role records per speaker key from the observations, each mapped to the cluster its name went to."""
+    by_article: dict[str, list[Mention]] = defaultdict(list)
+    for m in lk.mentions:
+        by_article[m.article_id].append(m)
+    pairs = []
+    for o in lk.observations:
+        cid = _observation_cluster(o, by_article[o.article_id], lk)
+        if cid is not None and cid in lk.keys:
+            pairs.append((lk.keys[cid], o))
+    names = {lk.keys[c]: n for c, n in lk.names.items() if c in lk.keys}
+    return build_article_roles(pairs, names)
+
+
+def _observation_cluster(o: RoleObservation, ms: list[Mention], lk: Linking) -> str | None:
+    f = fold(o.surface)
+    exact = {
+        lk.cluster_of.get(m.idx)
+        for m in ms
+        if m.title is None and (fold(m.name) == f or (m.surface and fold(clean_name(m.surface)[0]) == f))
+    }
+    exact.discard(None)
+    if len(exact) == 1:
+        return exact.pop()
+    last = {lk.cluster_of.get(m.idx) for m in ms if m.title is None and name_tokens(m.name)[-1:] == [f]}
+    last.discard(None)
+    return last.pop() if len(last) == 1 else None
+
+
+def _link_imported(lk: Linking, roles: Iterable[RoleRecord]) -> list[RoleRecord]:
+    from onrecord.speakers.roles import normalise_imported
+
+    by_name: dict[str, str] = {}
+    for cid, name in lk.names.items():
+        if cid in lk.keys:
+            by_name.setdefault(fold(name), lk.keys[cid])
+            full = _full_key(name)
+            if full:
+                by_name.setdefault(full, lk.keys[cid])
+    out = []
+    for r in roles:
+        n = normalise_imported(r)
+        n.person_key = by_name.get(fold(n.person)) or by_name.get(_full_key(n.person) or "")
+        if n.person_key:
+            n.person = lk.names.get(next(c for c, k in lk.keys.items() if k == n.person_key), n.person)
+        out.append(n)
+    return out

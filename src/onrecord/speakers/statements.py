@@ -1,0 +1,280 @@
+"""Statements across outlets: cluster one speaker's quotes that report the same words.
+
+Candidates come only from the same speaker and the same time window (buckets of
+``window_days``), through an inverted index of content words, so the work grows with
+the number of quotes times a bounded number of candidates, never all pairs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from onrecord.speakers.dates import parse_iso
+from onrecord.speakers.names import fold
+from onrecord.speakers.types import DiffToken, Embedder, VariantDiff
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing don't down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just let
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they this
+    those through to too under until up very was we were what when where which while who whom why will
+    with would you your yours yourself yourselves said says say told course well even yet still already
+    one ones thing things very really lot much many there's it's we're we've i'm that's don doesn didn
+    isn aren wasn weren won wouldn shouldn couldn can't ve ll re s t d m going get got make made way
+    whole whether whatever however therefore though although""".split()
+)
+# A few words news translations swap for each other; folded to one form before comparing.
+SYNONYMS = {
+    "biggest": "largest",
+    "big": "large",
+    "huge": "large",
+    "immediate": "imminent",
+    "allies": "ally",
+    "alliance's": "alliance",
+    "defense": "defence",
+    "monitoring": "monitor",
+    "monitored": "monitor",
+    "watching": "monitor",
+    "watch": "monitor",
+    "member": "ally",
+    "members": "ally",
+    "nations": "country",
+    "countries": "country",
+    "states": "country",
+    "state": "country",
+    "nation": "country",
+    "russian": "russia",
+    "ukrainian": "ukraine",
+    "chinese": "china",
+    "saw": "see",
+    "sees": "see",
+    "seen": "see",
+    "largest": "large",
+    "greatest": "large",
+    "major": "large",
+}
+_WORD = re.compile(r"[\w]+(?:['’][\w]+)*")
+
+
+def content_words(text: str) -> frozenset[str]:
+    words = set()
+    for w in _WORD.findall(fold(text)):
+        w = w.replace("’", "'")
+        if w in STOPWORDS or len(w) < 2 or w.isdigit() and len(w) < 3:
+            continue
+        words.add(_stem(SYNONYMS.get(w, w)))
+    return frozenset(words)
+
+
+def _stem(w: str) -> str:
+    """A very light stemmer: enough to meet "monitors"/"monitoring", "threats"/"threat"."""
+    w = SYNONYMS.get(w, w)
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    for suf in ("ing", "ed", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf) and not w.endswith("ss"):
+            return w[: -len(suf)]
+    return w
+
+
+@dataclass
+class Item:
+    """One quote as statement clustering sees it."""
+
+    quote_id: str
+    speaker_key: str | None
+    date: str | None  # said date (day or month precision) else article date
+    text: str
+    order: tuple = ()  # sort key for "earliest"
+    words: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class ClusterParams:
+    window_days: int = 14
+    min_shared: int = 3  # content words two reports must share (lexical)
+    overlap: float = 0.6  # |A∩B| / min(|A|, |B|)
+    fuzz_short: float = 88.0  # partial ratio for short quotes with few content words
+    cosine: float = 0.75  # embedding threshold (only with an embedder)
+    max_candidates: int = 40
+    max_posting: int = 400  # skip words shared by more quotes than this in one bucket
+
+
+def similar_lexical(a: Item, b: Item, p: ClusterParams) -> bool:
+    inter = len(a.words & b.words)
+    small = min(len(a.words), len(b.words))
+    if small == 0:
+        return False
+    if small >= p.min_shared and inter >= p.min_shared and inter / small >= p.overlap:
+        return True
+    if small < p.min_shared + 2 and inter >= max(1, small - 1):
+        return fuzz.partial_ratio(fold(a.text), fold(b.text)) >= p.fuzz_short
+    return False
+
+
+def cluster(items: Sequence[Item], params: ClusterParams | None = None, embedder: Embedder | None = None) -> list[int]:
+    """Cluster labels (index of the cluster's first item) for ``items``; union-find over candidate pairs."""
+    p = params or ClusterParams()
+    n = len(items)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    vectors = _embed(items, embedder) if embedder is not None else None
+    blocks: dict[str | None, list[int]] = defaultdict(list)
+    for i, it in enumerate(items):
+        if it.speaker_key is not None:
+            blocks[it.speaker_key].append(i)
+    for idxs in blocks.values():
+        for i, j in _candidate_pairs(items, idxs, p):
+            if find(i) == find(j):
+                continue
+            if similar_lexical(items[i], items[j], p) or (
+                vectors is not None and float(vectors[i] @ vectors[j]) >= p.cosine and items[i].words & items[j].words
+            ):
+                parent[find(i)] = find(j)
+    return [find(i) for i in range(n)]
+
+
+def _bucket(date: str | None, days: int) -> int | None:
+    d = parse_iso(date if date and len(date) >= 10 else (date + "-15" if date else None))
+    return d.toordinal() // days if d else None
+
+
+def _candidate_pairs(items: Sequence[Item], idxs: list[int], p: ClusterParams):
+    """Pairs within one speaker that share content words and sit in neighbouring time buckets.
+
+    Undated quotes are compared with the speaker's quotes of every bucket (they are few).
+    """
+    index: dict[tuple[int | None, str], list[int]] = defaultdict(list)
+    buckets: dict[int, int | None] = {}
+    for i in idxs:
+        b = _bucket(items[i].date, p.window_days)
+        buckets[i] = b
+        for w in items[i].words:
+            index[(b, w)].append(i)
+    dated_buckets = sorted({b for b in buckets.values() if b is not None})
+    for i in idxs:
+        b = buckets[i]
+        near: list[int | None] = [b - 1, b, b + 1, None] if b is not None else [*dated_buckets, None]
+        counts: dict[int, int] = defaultdict(int)
+        for w in items[i].words:
+            for nb in near:
+                post = index.get((nb, w))
+                if not post or len(post) > p.max_posting:
+                    continue
+                for j in post:
+                    counts[j] += 1
+        counts.pop(i, None)
+        best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: p.max_candidates]
+        for j, shared in best:
+            if shared and _within(items[i].date, items[j].date, p.window_days):
+                yield i, j
+
+
+def _within(a: str | None, b: str | None, days: int) -> bool:
+    if not a or not b:
+        return True
+    da, db = parse_iso(a if len(a) >= 10 else a + "-15"), parse_iso(b if len(b) >= 10 else b + "-15")
+    if da is None or db is None:
+        return True
+    slack = 0 if len(a) >= 10 and len(b) >= 10 else 16
+    return abs((da - db).days) <= days + slack
+
+
+def _embed(items: Sequence[Item], embedder: Embedder) -> np.ndarray:
+    vecs = np.asarray(embedder.encode([it.text for it in items]), dtype=np.float32)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return vecs / np.maximum(norms, 1e-9)
+
+
+def statement_id(quote_id: str) -> str:
+    return "st_" + hashlib.sha1(quote_id.encode("utf-8")).hexdigest()[:16]
+
+
+# --- drift and diff -----------------------------------------------------------------
+
+_QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,})[\"“”«»„]")
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+
+
+def quoted_wording(text: str, kind: str) -> str | None:
+    """The words a report prints inside quotation marks: all of a direct quote, the quoted parts of a mixed one."""
+    if kind == "direct":
+        return text.strip().strip('"“”').strip()
+    if kind == "mixed":
+        parts = _QUOTED.findall(text)
+        return " … ".join(p.strip() for p in parts) if parts else None
+    return None
+
+
+def _norm_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(fold(text).replace("’", "'"))]
+
+
+def drifted(wordings: list[str]) -> bool:
+    """True when two quoted wordings differ where they overlap (neither contains the other)."""
+    norm = [" ".join(_norm_words(w)) for w in wordings]
+    for i in range(len(norm)):
+        for j in range(i + 1, len(norm)):
+            a, b = norm[i], norm[j]
+            if a and b and a != b and a not in b and b not in a:
+                return True
+    return False
+
+
+def word_diff(base: str, variant: str, context: int = 3) -> list[DiffToken]:
+    """Word-level diff of two wordings, trimmed to the stretch where they overlap (± ``context`` words)."""
+    a = [t for t in _TOKEN.findall(base) if re.match(r"\w", t)]
+    b = [t for t in _TOKEN.findall(variant) if re.match(r"\w", t)]
+    sm = difflib.SequenceMatcher(a=[fold(t) for t in a], b=[fold(t) for t in b], autojunk=False)
+    ops = sm.get_opcodes()
+    equal = [o for o in ops if o[0] == "equal"]
+    if equal:
+        a_lo, b_lo = max(0, equal[0][1] - context), max(0, equal[0][3] - context)
+        a_hi, b_hi = min(len(a), equal[-1][2] + context), min(len(b), equal[-1][4] + context)
+    else:
+        a_lo, b_lo, a_hi, b_hi = 0, 0, len(a), len(b)
+    out: list[DiffToken] = []
+    if a_lo > 0 or b_lo > 0:
+        out.append(DiffToken("same", "…"))
+    for tag, i1, i2, j1, j2 in ops:
+        i1, i2, j1, j2 = max(i1, a_lo), min(i2, a_hi), max(j1, b_lo), min(j2, b_hi)
+        if tag == "equal":
+            out += [DiffToken("same", t) for t in b[j1:j2]]
+            continue
+        out += [DiffToken("removed", t) for t in a[i1:i2]]
+        out += [DiffToken("added", t) for t in b[j1:j2]]
+    if a_hi < len(a) or b_hi < len(b):
+        out.append(DiffToken("same", "…"))
+    return out
+
+
+def variant_diffs(variants: list[tuple[str, str]]) -> list[VariantDiff]:
+    """Diffs of every quoted variant against the first (earliest) one; ``variants`` = (quote_id, wording)."""
+    if len(variants) < 2:
+        return []
+    base_id, base = variants[0]
+    seen = {" ".join(_norm_words(base))}
+    out = []
+    for qid, text in variants[1:]:
+        key = " ".join(_norm_words(text))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(VariantDiff(base_quote_id=base_id, quote_id=qid, tokens=word_diff(base, text)))
+    return out

@@ -1,0 +1,110 @@
+"""Topics of a quote: named entities and key noun phrases inside its content (spaCy, batched)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from onrecord.speakers.names import ORG_ALIASES, fold
+
+_ENT_LABELS = {"GPE", "NORP", "ORG", "PERSON", "LOC", "EVENT", "FAC", "LAW", "PRODUCT", "WORK_OF_ART"}
+_GENERIC_HEADS = frozenset(
+    """thing things way part lot idea time times year years day days people fact case point number kind
+    sort side place end issue issues question questions word words something anything everything nothing
+    one ones all this that what who which whatever course term terms""".split()
+)
+# Adjectival forms that mean the place: a topic key, not a separate one.
+_DEMONYMS = {
+    "russian": "russia",
+    "ukrainian": "ukraine",
+    "chinese": "china",
+    "american": "united states",
+    "european": "europe",
+    "german": "germany",
+    "french": "france",
+    "british": "united kingdom",
+}
+_CANON_KEYS = {
+    "us": "united states",
+    "u.s.": "united states",
+    "the us": "united states",
+    "usa": "united states",
+    "uk": "united kingdom",
+    "the kremlin": "kremlin",
+    "kyiv": "ukraine",
+}
+
+Topic = tuple[str, str]  # (key, display)
+TopicFn = Callable[[list[str]], list[list[Topic]]]
+
+
+def topic_key(text: str) -> tuple[str, str] | None:
+    display = " ".join(text.replace("’", "'").split()).strip(" ,.;:'\"“”")
+    display = re.sub(
+        r"^(?:the|a|an|our|their|its|his|her|this|that|these|those|any|every|all)\s+", "", display, flags=re.I
+    )
+    display = re.sub(r"'s$", "", display)
+    if len(display) < 2:
+        return None
+    key = fold(display)
+    if key in ORG_ALIASES:
+        org = ORG_ALIASES[key]
+        return fold(org), org
+    key = _DEMONYMS.get(key, _CANON_KEYS.get(key, key))
+    return key, display if fold(display) == key else key.title() if key.islower() and " " not in key else display
+
+
+def spacy_topics(texts: list[str], batch_size: int = 256) -> list[list[Topic]]:
+    """Entities and multi-word noun phrases of each text (one spaCy pass, batched)."""
+    from onrecord.nlp import load_nlp
+
+    nlp = load_nlp(disable=("lemmatizer",))
+    out: list[list[Topic]] = []
+    for doc in nlp.pipe(texts, batch_size=batch_size):
+        found: dict[str, str] = {}
+        for ent in doc.ents:
+            if ent.label_ in _ENT_LABELS:
+                _add(found, ent.text)
+        for chunk in doc.noun_chunks:
+            toks = [t for t in chunk if t.pos_ not in {"DET", "PRON", "NUM", "PUNCT"} and not t.is_stop]
+            if not toks or chunk.root.pos_ == "PRON" or chunk.root.lower_ in _GENERIC_HEADS:
+                continue
+            if len(toks) >= 2 or chunk.root.pos_ == "PROPN":
+                _add(found, " ".join(t.text for t in toks))
+        out.append(sorted(found.items()))
+    return out
+
+
+_CAPS = re.compile(r"\b(?:[A-Z][\w'’-]+|[A-Z]{2,})(?:\s+(?:of\s+)?[A-Z][\w'’-]+)*")
+
+
+def regex_topics(texts: list[str]) -> list[list[Topic]]:
+    """Fallback without spaCy: capitalised phrases not at a sentence start."""
+    out = []
+    for text in texts:
+        found: dict[str, str] = {}
+        for m in _CAPS.finditer(text):
+            start = m.start()
+            before = text[:start].rstrip()
+            if not before or before[-1] in '.!?"“':
+                if " " not in m.group(0) and not m.group(0).isupper():
+                    continue
+            _add(found, m.group(0))
+        out.append(sorted(found.items()))
+    return out
+
+
+def _add(found: dict[str, str], text: str) -> None:
+    kd = topic_key(text)
+    if kd and kd[0] not in _GENERIC_HEADS and not kd[0].isdigit():
+        found.setdefault(kd[0], kd[1])
+
+
+def extract_topics(texts: Iterable[str], fn: TopicFn | None = None) -> list[list[Topic]]:
+    batch = list(texts)
+    if fn is not None:
+        return fn(batch)
+    try:
+        return spacy_topics(batch)
+    except (RuntimeError, ImportError):
+        return regex_topics(batch)
