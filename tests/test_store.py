@@ -97,6 +97,9 @@ def test_full_text_search_ranks_and_filters(store: Store) -> None:
     b = _article("b1", 'T\n"Threat levels vary by region," she said.', outlet="Two", published="2023-05-01")
     store.add_article(a, [_quote(a, "There is no imminent threat to any ally,", "Jens Stoltenberg")])
     store.add_article(b, [_quote(b, "Threat levels vary by region,", "Ana Petrov")])
+    assert store.search("imminent threat")["quotes"]["total"] == 0  # the index is built in bulk, afterwards
+    assert store.refresh_search_index() == 2
+    assert store.refresh_search_index() == 0
     res = store.search("imminent threat")
     assert [q["article_id"] for q in res["quotes"]["items"]] == ["a1"]
     assert "[imminent]" in res["quotes"]["items"][0]["snippet"]
@@ -111,6 +114,7 @@ def test_full_text_search_ranks_and_filters(store: Store) -> None:
 def test_replace_all_quotes_is_one_transaction(store: Store) -> None:
     a = _article("a1", 'T\n"One," he said. "Two," he said.')
     store.add_article(a, [_quote(a, "One,", "X")])
+    store.refresh_search_index()
 
     def pairs():  # the second yield fails: nothing of the first replacement may remain
         yield a, [_quote(a, "Two,", "Y")]
@@ -121,6 +125,7 @@ def test_replace_all_quotes_is_one_transaction(store: Store) -> None:
     (q,) = store.list_quotes()["items"]
     assert q["content"]["text"] == "One,"
     store.replace_all_quotes([(a, [_quote(a, "Two,", "Y")])])
+    store.refresh_search_index()
     assert [q["content"]["text"] for q in store.list_quotes()["items"]] == ["Two,"]
     assert store.search("One")["quotes"]["total"] == 0
     assert store.search("Two")["quotes"]["total"] == 1

@@ -100,6 +100,7 @@ def ingest(
 
     t0 = time.perf_counter()
     summary = IngestSummary()
+    store.refresh_search_index()  # repairs the index after an interrupted run
     dedup = Deduplicator()
     dedup.load(
         ArticleState(
@@ -165,6 +166,7 @@ def ingest(
         if len(pending) >= batch_size:
             flush()
     flush()
+    store.refresh_search_index()
     if link and summary.new:
         relink(store)
         summary.linked = True
@@ -211,5 +213,6 @@ def reprocess(store: Any, *, progress: ProgressFn | None = None, batch_size: int
             yield done.article, done.quotes
 
     store.replace_all_quotes(pairs())
+    store.refresh_search_index()
     relink(store)
     return counter["n"]

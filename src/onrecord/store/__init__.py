@@ -211,12 +211,6 @@ class Store:
             )
             self._add_sighting(conn, article.id, article.source_path, article.source_record)
             self._insert_quotes(conn, article, quotes)
-            if self.is_sqlite:
-                body = " ".join(s.slice(article.text) for s in article.body_ranges())
-                conn.execute(
-                    text("INSERT INTO articles_fts(title, body, article_id) VALUES (:t, :b, :id)"),
-                    {"t": article.title or "", "b": body, "id": article.id},
-                )
 
     def _insert_quotes(self, conn: Connection, article: Article, quotes: Sequence[Quote]) -> None:
         rows = [
@@ -241,16 +235,6 @@ class Store:
         if not rows:
             return
         conn.execute(insert(t.quotes), rows)
-        if self.is_sqlite:
-            conn.execute(
-                text(
-                    "INSERT INTO quotes_fts(content, speaker, outlet, quote_id) VALUES (:c, :s, :o, :id)"
-                ),
-                [
-                    {"c": r["content_text"], "s": r["speaker_names"], "o": article.outlet or "", "id": r["id"]}
-                    for r in rows
-                ],
-            )
 
     def replace_quotes(self, article: Article, quotes: Sequence[Quote], conn: Connection | None = None) -> None:
         """Swap an article's quotes for new ones (reprocess), atomically."""
@@ -260,13 +244,66 @@ class Store:
             return
         if self.is_sqlite:
             conn.execute(
-                text(
-                    "DELETE FROM quotes_fts WHERE quote_id IN (SELECT id FROM quotes WHERE article_id = :a)"
-                ),
+                text("DELETE FROM quotes_fts WHERE rowid IN (SELECT rowid FROM quotes WHERE article_id = :a)"),
                 {"a": article.id},
             )
         conn.execute(delete(t.quotes).where(t.quotes.c.article_id == article.id))
         self._insert_quotes(conn, article, quotes)
+        conn.execute(update(t.articles).where(t.articles.c.id == article.id).values(fts_indexed=False))
+
+    def refresh_search_index(self, batch: int = 500) -> int:
+        """Add full-text rows for articles (and their quotes) not indexed yet; returns how many.
+
+        Run after ingest and reprocess, and before an ingest to repair an interrupted one:
+        the index is derived data, so it is built in bulk rather than per article.
+        """
+        if not self.is_sqlite:
+            return 0
+        done = 0
+        while True:
+            with self.engine.begin() as conn:
+                rows = conn.execute(
+                    select(t.articles.c.seq, t.articles.c.id, t.articles.c.title, t.articles.c.text,
+                           t.articles.c.skip_ranges)
+                    .where(t.articles.c.fts_indexed.is_(False))
+                    .limit(batch)
+                ).all()
+                if not rows:
+                    return done
+                params = []
+                for seq, aid, title, body_text, skips in rows:
+                    art = Article(id=aid, text=body_text, skip_ranges=[SkipRange(**r) for r in skips or []])
+                    body = " ".join(s.slice(body_text) for s in art.body_ranges())
+                    params.append({"rowid": seq, "t": title or "", "b": body, "id": aid})
+                seqs = [p["rowid"] for p in params]
+                ids = [p["id"] for p in params]
+                conn.execute(text("DELETE FROM articles_fts WHERE rowid = :rowid"), [{"rowid": s} for s in seqs])
+                conn.execute(
+                    text("INSERT INTO articles_fts(rowid, title, body, article_id) VALUES (:rowid, :t, :b, :id)"),
+                    params,
+                )
+                for chunk in range(0, len(ids), 200):
+                    part = ids[chunk : chunk + 200]
+                    marks = ",".join(f":a{i}" for i in range(len(part)))
+                    binds = {f"a{i}": v for i, v in enumerate(part)}
+                    conn.execute(
+                        text(
+                            "DELETE FROM quotes_fts WHERE rowid IN "
+                            f"(SELECT rowid FROM quotes WHERE article_id IN ({marks}))"
+                        ),
+                        binds,
+                    )
+                    conn.execute(
+                        text(
+                            "INSERT INTO quotes_fts(rowid, content, speaker, outlet, quote_id) "
+                            "SELECT q.rowid, q.content_text, coalesce(q.speaker_names, ''), "
+                            "coalesce(a.outlet, ''), q.id "
+                            f"FROM quotes q JOIN articles a ON a.id = q.article_id WHERE q.article_id IN ({marks})"
+                        ),
+                        binds,
+                    )
+                conn.execute(update(t.articles).where(t.articles.c.id.in_(ids)).values(fts_indexed=True))
+                done += len(rows)
 
     def replace_all_quotes(self, pairs: Iterable[tuple[Article, Sequence[Quote]]]) -> int:
         """Replace the quotes of many articles in a single transaction (reprocess)."""

@@ -73,7 +73,7 @@ def write_link_result(conn: Connection, result: Any) -> None:
         if conn.dialect.name == "sqlite" and keys:
             # Keep full-text search on speaker names in step with linking.
             conn.execute(
-                text("UPDATE quotes_fts SET speaker = :s WHERE quote_id = :id"),
+                text("UPDATE quotes_fts SET speaker = :s WHERE rowid = (SELECT rowid FROM quotes WHERE id = :id)"),
                 {"s": values["speaker_names"], "id": qid},
             )
 
