@@ -648,10 +648,11 @@ def statement(
         [("earliest", "first"), ("outlet", "outlet"), ("article_date", "article date"), ("said_date", "said"),
          ("kind", "kind"), ("article_id", "article"), ("wording", "wording")],
     )
-    from onrecord.speakers.diff import render_diff_text
+    from onrecord.output import render_variant_diffs
 
     if st["drift"] and st.get("diff"):
-        Console(highlight=False).print(render_diff_text(st["diff"]))
+        Console(highlight=False).print("wording differences ([-earliest only-] {+this report only+}):")
+        Console(highlight=False).print(render_variant_diffs(st["diff"]), markup=False)
 
 
 # --------------------------------------------------------------- timeline
@@ -741,9 +742,12 @@ def search(
     filters = dict(speaker=speaker, organisation=org, outlet=outlet, since=since, until=until, kind=kind,
                    drift=True if drift else None)
     if semantic:
-        from onrecord.semantic import semantic_search
+        from onrecord.semantic import SemanticUnavailable, semantic_search
 
-        res = semantic_search(store, query, limit=limit, **filters)
+        try:
+            res = semantic_search(store, query, limit=limit, **filters)
+        except SemanticUnavailable as exc:
+            raise CliError(str(exc)) from None
     else:
         res = store.search(query, limit=limit, **filters)
     if fmt != "table":

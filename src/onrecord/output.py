@@ -75,3 +75,15 @@ def print_kv(pairs: Iterable[tuple[str, Any]], out: TextIO | None = None) -> Non
     console = Console(file=out or sys.stdout)
     for k, v in pairs:
         console.print(f"[bold]{k}:[/bold] {_cell(v)}", highlight=False)
+
+
+def render_variant_diffs(diffs: Sequence[dict[str, Any]]) -> str:
+    """Word-level diffs of a statement's variants: ``same [-removed-] {+added+}``, one line each."""
+    lines = []
+    for d in diffs:
+        words = []
+        for tok in d.get("tokens", []):
+            tag, text = tok.get("tag"), tok.get("text", "")
+            words.append(text if tag == "same" else f"[-{text}-]" if tag == "removed" else f"{{+{text}+}}")
+        lines.append(f"{d.get('quote_id')}: " + " ".join(words))
+    return "\n".join(lines)

@@ -178,7 +178,15 @@ def relink(store: Any, *, embedder: Any = None) -> Any:
     """Link speakers and statements over the whole store, replacing the last result."""
     from onrecord.speakers import Corrections, RoleRecord, link_corpus
 
-    corrections = Corrections.from_records(store.list_corrections())
+    corrections = Corrections()
+    for c in store.list_corrections():
+        a = c["args"]
+        if c["op"] == "merge":
+            corrections.merges.append((a["keep"], a["merge"]))
+        elif c["op"] == "split":
+            corrections.splits.append((a["speaker"], a["alias"]))
+        elif c["op"] == "rename":
+            corrections.renames.append((a["speaker"], a["name"]))
     imported = [
         RoleRecord(
             title=r["title"],

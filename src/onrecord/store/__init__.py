@@ -801,6 +801,32 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(t.imported_roles).order_by(t.imported_roles.c.id))]
 
+    # ------------------------------------------------------------- embeddings
+    def quotes_missing_embeddings(self, model: str, limit: int = 512) -> list[tuple[str, str]]:
+        """(quote id, content text) of quotes with no vector from ``model`` yet."""
+        have = select(t.quote_embeddings.c.quote_id).where(t.quote_embeddings.c.model == model)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.quotes.c.id, t.quotes.c.content_text).where(t.quotes.c.id.not_in(have)).limit(limit)
+            ).all()
+        return [(r[0], r[1]) for r in rows]
+
+    def put_embeddings(self, model: str, rows: Iterable[tuple[str, bytes]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.quote_embeddings), [{"quote_id": q, "model": model, "vector": v} for q, v in rows]
+            )
+
+    def iter_embeddings(self, model: str, batch: int = 5000) -> Iterator[list[tuple[str, bytes]]]:
+        with self.engine.connect() as conn:
+            result = conn.execute(
+                select(t.quote_embeddings.c.quote_id, t.quote_embeddings.c.vector).where(
+                    t.quote_embeddings.c.model == model
+                )
+            )
+            while rows := result.fetchmany(batch):
+                yield [(r[0], r[1]) for r in rows]
+
     def stats(self) -> dict[str, int]:
         return {k: self.count(k) for k in ("articles", "sightings", "quotes", "speakers", "statements")}
 

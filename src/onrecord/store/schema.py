@@ -180,8 +180,11 @@ imported_roles = Table(
 )
 
 
+V1_TABLES = [meta, articles, sightings, quotes, speakers, roles, statements, corrections, imported_roles]
+
+
 def _v1_create(conn: Connection) -> None:
-    metadata.create_all(conn)
+    metadata.create_all(conn, tables=V1_TABLES)
     if conn.dialect.name == "sqlite":
         # Full-text search: FTS5 tables kept in step by the store itself.
         conn.execute(
@@ -198,5 +201,19 @@ def _v1_create(conn: Connection) -> None:
         )
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create]
+# v2: sentence-embedding vectors per quote, for semantic search (the embeddings extra).
+quote_embeddings = Table(
+    "quote_embeddings",
+    metadata,
+    Column("quote_id", String(128), ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(64), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),  # float32, L2-normalised
+)
+
+
+def _v2_quote_embeddings(conn: Connection) -> None:
+    quote_embeddings.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create, _v2_quote_embeddings]
 SCHEMA_VERSION = len(MIGRATIONS)
