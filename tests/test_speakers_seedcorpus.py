@@ -350,3 +350,23 @@ def test_seed_quotes_slice_their_articles(seeds_dir) -> None:
             assert q.content.spans[0].slice(art.text) == q.content.text
             if q.source:
                 assert q.source.spans[0].slice(art.text) == q.source.text
+
+
+def make_article(
+    aid: str,
+    text: str,
+    published: str | None,
+    quotes: list[tuple[str, str | list[str], str]],
+    outlet: str | None = None,
+    via: str = "name",
+) -> tuple[Article, list[Quote]]:
+    """An article from ``text`` with quotes given as (content, speaker name(s), kind); spans found in text."""
+    art = Article(id=aid, text=text, published=published, outlet=outlet or aid)
+    out = []
+    for n, (content, names, kind) in enumerate(quotes):
+        c = _find(text, content)
+        refs = [
+            SpeakerRef(name=x, type="person", resolved_via=via) for x in ([names] if isinstance(names, str) else names)
+        ]
+        out.append(Quote(id=f"{aid}-q{n}", kind=kind, content=RoleSpan(c.slice(text), [c]), speakers=refs))
+    return art, out

@@ -1,0 +1,176 @@
+"""Names across articles: folding, glued titles, surnames in context, collisions left uncertain."""
+
+from __future__ import annotations
+
+from onrecord.models import Article, Quote, RoleSpan, Span, SpeakerRef
+from onrecord.speakers import link_corpus
+from onrecord.speakers.names import clean_name, fold, is_title_only, parse_title, slug
+from test_speakers_seedcorpus import make_article
+
+
+def test_fold_and_slug() -> None:
+    assert fold("Jānis  Sārts") == "janis sarts"
+    assert fold("Micael Bydén") == fold("Micael Byden")
+    assert fold("Jørgen Łukasz") == "jorgen lukasz"
+    assert slug("Jānis Sārts") == "janis-sarts"
+
+
+def test_clean_name_strips_glued_titles() -> None:
+    assert clean_name("NATO SG Stoltenberg") == ("Stoltenberg", "NATO SG")
+    assert clean_name("NATO Secretary General Mark Rutte")[0] == "Mark Rutte"
+    assert clean_name("Admiral Rob Bauer")[0] == "Rob Bauer"
+    assert clean_name("Jānis Sārts") == ("Jānis Sārts", None)
+
+
+def test_title_parsing_normalises_variants() -> None:
+    same = {
+        parse_title(t).key
+        for t in [
+            "NATO SG",
+            "NATO Secretary-General",
+            "the Alliance Secretary General",
+            "North Atlantic Treaty Organisation (NATO) secretary general (SG)",
+            "the new NATO Secretary General",
+        ]
+    }
+    assert same == {("secretary general", "nato")}
+    bauer = parse_title("Chairman of the NATO Military Committee")
+    assert (bauer.title, bauer.organisation) == ("Chair of the Military Committee", "NATO")
+    assert parse_title("former NATO Secretary General").former
+    assert is_title_only("the NATO SG") and not is_title_only("NATO SG Stoltenberg")
+
+
+def test_diacritics_meet() -> None:
+    a = make_article(
+        "a1",
+        "Jānis Sārts said that the story was false.",
+        "2024-01-18",
+        [("the story was false", "Jānis Sārts", "indirect")],
+    )
+    b = make_article(
+        "b1", "Janis Sarts said that NATO was ready.", "2024-02-01", [("NATO was ready", "Janis Sarts", "indirect")]
+    )
+    r = link_corpus([a, b], with_topics=False)
+    (s,) = r.speakers
+    assert s.name == "Jānis Sārts" and s.key == "janis-sarts"
+    assert {"Jānis Sārts", "Janis Sarts"} <= set(s.aliases)
+
+
+def test_surname_joins_full_name_in_the_same_article() -> None:
+    a = make_article(
+        "a1",
+        "Boris Ruge spoke in Vilnius. Ruge said that NATO is strong.",
+        "2024-01-18",
+        [("NATO is strong", "Ruge", "indirect")],
+    )
+    b = make_article(
+        "b1",
+        "Boris Ruge said that Russia is a threat.",
+        "2024-01-19",
+        [("Russia is a threat", "Boris Ruge", "indirect")],
+    )
+    r = link_corpus([a, b], with_topics=False)
+    assert [s.name for s in r.speakers] == ["Boris Ruge"]
+    assert r.quote_speakers["a1-q0"] == ["boris-ruge"]
+
+
+def test_surname_joins_through_organisation_context() -> None:
+    a = make_article(
+        "a1",
+        "NATO Secretary General Jens Stoltenberg said that allies are ready.",
+        "2024-01-18",
+        [("allies are ready", "Jens Stoltenberg", "indirect")],
+    )
+    b = make_article(
+        "b1",
+        "At NATO headquarters, Stoltenberg said that the Alliance stays vigilant.",
+        "2024-01-19",
+        [("the Alliance stays vigilant", "Stoltenberg", "indirect")],
+    )
+    r = link_corpus([a, b], with_topics=False)
+    assert r.quote_speakers["b1-q0"] == ["jens-stoltenberg"]
+    assert not r.uncertain
+
+
+def test_surname_collision_is_not_merged_silently() -> None:
+    a = make_article(
+        "a1",
+        "NATO Secretary General Jens Stoltenberg said that allies are ready.",
+        "2024-01-18",
+        [("allies are ready", "Jens Stoltenberg", "indirect")],
+    )
+    b = make_article(
+        "b1",
+        "Public health chief Camilla Stoltenberg said that vaccines work.",
+        "2021-02-01",
+        [("vaccines work", "Camilla Stoltenberg", "indirect")],
+    )
+    c = make_article(
+        "c1",
+        "In Oslo, Stoltenberg said that the figures were encouraging.",
+        "2021-03-01",
+        [("the figures were encouraging", "Stoltenberg", "indirect")],
+    )
+    r = link_corpus([a, b, c], with_topics=False)
+    keys = {s.key for s in r.speakers}
+    assert {"jens-stoltenberg", "camilla-stoltenberg", "stoltenberg"} == keys
+    assert r.quote_speakers["c1-q0"] == ["stoltenberg"]
+    lone = r.speaker("stoltenberg")
+    assert lone is not None
+    assert {u.other_key for u in lone.uncertain} == {"jens-stoltenberg", "camilla-stoltenberg"}
+    assert all(u.reason for u in lone.uncertain) and lone.uncertain[0].article_ids == ["c1"]
+    jens = r.speaker("jens-stoltenberg")
+    assert jens is not None and any(u.other_key == "stoltenberg" for u in jens.uncertain)
+
+
+def test_two_people_sharing_a_surname_in_one_article_stay_apart() -> None:
+    text = "Jens Stoltenberg and Camilla Stoltenberg met. Stoltenberg said that it went well."
+    a = make_article("a1", text, "2024-01-18", [("it went well", "Stoltenberg", "indirect")])
+    b = make_article(
+        "b1",
+        "Jens Stoltenberg said that allies are ready. Camilla Stoltenberg said vaccines work.",
+        "2024-01-18",
+        [("allies are ready", "Jens Stoltenberg", "indirect"), ("vaccines work", "Camilla Stoltenberg", "indirect")],
+    )
+    r = link_corpus([a, b], with_topics=False)
+    assert r.quote_speakers["a1-q0"] == ["stoltenberg"]
+    lone = r.speaker("stoltenberg")
+    assert lone is not None and "several people" in lone.uncertain[0].reason
+
+
+def _span(text: str, part: str) -> Span:
+    return Span(text.index(part), text.index(part) + len(part))
+
+
+def test_bylines_and_pronouns_are_never_speakers() -> None:
+    text = "By Monitoring Desk\nNATO said that it was ready. He said it again."
+    art = Article(id="a1", text=text, published="2021-03-23")
+    q1 = Quote(
+        id="q1",
+        kind="indirect",
+        content=RoleSpan("it was ready", [_span(text, "it was ready")]),
+        speakers=[SpeakerRef("Monitoring Desk", "unknown", "name")],
+    )
+    q2 = Quote(
+        id="q2",
+        kind="indirect",
+        content=RoleSpan("it again", [_span(text, "it again")]),
+        speakers=[SpeakerRef("he", "person", "pronoun")],
+    )
+    r = link_corpus([(art, [q1, q2])], with_topics=False)
+    assert r.speakers == []
+    assert r.quote_speakers == {}
+    assert len(r.statements) == 2
+
+
+def test_unresolvable_title_stays_a_title() -> None:
+    a = make_article(
+        "a1",
+        "The NATO spokesperson said that talks went well.",
+        "2024-01-18",
+        [("talks went well", "NATO Spokesperson", "indirect")],
+        via="title",
+    )
+    r = link_corpus([a], with_topics=False)
+    (s,) = r.speakers
+    assert s.name == "NATO Spokesperson"
