@@ -69,13 +69,21 @@ def _stdin_source(stdin: Any, max_bytes: int) -> Source:
     return Source(STDIN_NAME, data[:HEAD_BYTES], len(data), max_bytes, lambda: io.BytesIO(data))
 
 
-def _walk_folder(folder: str) -> Iterator[str]:
-    """Files under ``folder``, recursively, in sorted order, skipping hidden names."""
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield os.path.join(root, name)
+def _walk_folder(folder: str) -> Iterator[str | Failure]:
+    """Files under ``folder``, recursively, in path order (a folder's entries sorted by name,
+    files and subfolders interleaved), skipping hidden names."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as error:
+        yield Failure(folder, f"cannot list folder: {error.strerror or error}")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _walk_folder(entry.path)
+        else:
+            yield entry.path
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[str | Failure]:

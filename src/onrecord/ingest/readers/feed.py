@@ -26,6 +26,10 @@ _FEED_START = re.compile(
 )
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_EMAIL_AND_NAME = re.compile(r"^\s*[^@\s]+@[^@\s]+\s*\((.+)\)\s*$")
+
+
 def sniff_feed(head: bytes) -> bool:
     return bool(_FEED_START.match(head.lstrip(b"\xef\xbb\xbf")[:4096]))
 
@@ -58,10 +62,18 @@ def _entry_date(entry: Any) -> ParsedDate | None:
 
 
 def _entry_authors(entry: Any) -> list[str]:
+    raw = entry.get("author")
+    if isinstance(raw, str) and raw.strip():
+        # RSS writes "email (Name)"; feedparser mangles that for some domains, so read it here.
+        match = _EMAIL_AND_NAME.match(raw)
+        if match:
+            return [match.group(1).strip()]
+        if _EMAIL.fullmatch(raw.strip()):
+            return []  # an address alone names nobody
     names = [a.get("name", "").strip() for a in entry.get("authors") or [] if isinstance(a, dict)]
-    names = [n for n in names if n]
-    if not names and isinstance(entry.get("author"), str) and entry["author"].strip():
-        names = [entry["author"].strip()]
+    names = [n for n in names if n and not _EMAIL.fullmatch(n)]
+    if not names and isinstance(raw, str) and raw.strip():
+        names = [raw.strip()]
     return names
 
 

@@ -103,10 +103,10 @@ def _parse_line(raw: bytes, line_number: int, max_bytes: int) -> dict[str, Any]:
     except InputError as error:
         raise InputError(error.reason, record=line_number) from None
     try:
-        line = raw.decode("utf-8")
+        line = raw.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
         try:
-            line = decode_bytes(raw)
+            line = decode_bytes(raw).rstrip("\r\n")
         except InputError as error:
             raise InputError(f"line {line_number}: {error.reason}", record=line_number) from None
     try:
