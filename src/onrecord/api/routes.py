@@ -1,0 +1,259 @@
+"""JSON API routes: thin functions over the Store, paginated and filtered like the CLI."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict
+
+from onrecord.api.uploads import MAX_FILES, Upload, check_token, check_upload, run_ingest, token_from_headers
+
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2}([T ][0-9:.+\-Z]*)?)?)?$"
+UPLOAD_OVERHEAD = 256 * 1024  # multipart boundaries, headers and the small form fields
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+# ------------------------------------------------------------------ models
+class Error(BaseModel):
+    status: int
+    message: str
+
+
+class Page(BaseModel):
+    """One page of a listing: ``items`` from ``offset``, ``total`` matching in all."""
+
+    model_config = ConfigDict(extra="allow")
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Error, "description": "Unknown id"},
+    422: {"model": Error, "description": "Bad parameter"},
+}
+
+
+# ------------------------------------------------------------ dependencies
+def get_store(request: Request) -> Any:
+    return request.app.state.store
+
+
+StoreDep = Annotated[Any, Depends(get_store)]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
+DateQ = Annotated[str | None, Query(pattern=DATE_PATTERN, description="ISO date: YYYY, YYYY-MM or YYYY-MM-DD")]
+Kind = Literal["direct", "indirect", "mixed"]
+
+
+def quote_filters(
+    speaker: Annotated[str | None, Query(max_length=200, description="Speaker key, name or alias")] = None,
+    organisation: Annotated[str | None, Query(max_length=200)] = None,
+    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    topic: Annotated[str | None, Query(max_length=200)] = None,
+    since: DateQ = None,
+    until: DateQ = None,
+    kind: Kind | None = None,
+    drift: Annotated[bool | None, Query(description="Only quotes of statements with (true) or without drift")] = None,
+    q: Annotated[str | None, Query(max_length=500, description="Full-text query")] = None,
+) -> dict[str, Any]:
+    """The quote filters of ``onrecord quotes`` / ``search``; unset ones are left out."""
+    values = {
+        "speaker": speaker,
+        "organisation": organisation,
+        "outlet": outlet,
+        "topic": topic,
+        "since": since,
+        "until": until,
+        "kind": kind,
+        "drift": drift,
+        "q": q,
+    }
+    return {k: v for k, v in values.items() if v is not None and v != ""}
+
+
+Filters = Annotated[dict[str, Any], Depends(quote_filters)]
+
+
+def _found(item: dict[str, Any] | None, what: str, ref: str) -> dict[str, Any]:
+    if item is None:
+        raise HTTPException(404, f"no {what} {ref!r}")
+    return item
+
+
+# ----------------------------------------------------------------- reading
+@router.get("/stats", response_model=Record, summary="How much the store holds")
+def stats(store: StoreDep) -> dict[str, Any]:
+    return store.stats()
+
+
+@router.get("/articles", response_model=Page, responses=ERRORS, summary="Articles, in ingest order")
+def list_articles(
+    store: StoreDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    story: Annotated[str | None, Query(max_length=64, description="Story id")] = None,
+    since: DateQ = None,
+    until: DateQ = None,
+) -> dict[str, Any]:
+    page = store.list_articles(limit=limit, offset=offset, outlet=outlet, story_id=story, since=since, until=until)
+    for item in page["items"]:  # listings stay light: the text is at /api/articles/{id}
+        item["length"] = len(item.pop("text", "") or "")
+    return page
+
+
+@router.get("/articles/{article_id}", response_model=Record, responses=ERRORS, summary="One article, verbatim")
+def get_article(
+    store: StoreDep, article_id: Annotated[str, Path(min_length=4, max_length=64, description="Id or prefix")]
+) -> dict[str, Any]:
+    return _found(store.get_article(article_id), "article", article_id)
+
+
+@router.get("/quotes", response_model=Page, responses=ERRORS, summary="Quotes, newest first, filtered")
+def list_quotes(
+    store: StoreDep,
+    filters: Filters,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    article: Annotated[str | None, Query(max_length=64, description="Article id")] = None,
+    statement: Annotated[str | None, Query(max_length=64, description="Statement id")] = None,
+) -> dict[str, Any]:
+    if article:
+        filters["article_id"] = store.resolve_article_id(article) or article
+    if statement:
+        filters["statement_id"] = statement
+    return store.list_quotes(limit=limit, offset=offset, **filters)
+
+
+@router.get("/quotes/{quote_id:path}", response_model=Record, responses=ERRORS, summary="One quote")
+def get_quote(store: StoreDep, quote_id: str) -> dict[str, Any]:
+    return _found(store.get_quote(quote_id), "quote", quote_id)
+
+
+@router.get("/speakers", response_model=Page, responses=ERRORS, summary="Speakers, most quoted first")
+def list_speakers(
+    store: StoreDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    q: Annotated[str | None, Query(max_length=200, description="Part of a name or alias")] = None,
+) -> dict[str, Any]:
+    return store.list_speakers(limit=limit, offset=offset, q=q or None)
+
+
+@router.get("/speakers/{ref:path}", response_model=Record, responses=ERRORS, summary="One speaker")
+def get_speaker(store: StoreDep, ref: str) -> dict[str, Any]:
+    return _found(store.get_speaker(ref), "speaker", ref)
+
+
+@router.get("/statements", response_model=Page, responses=ERRORS, summary="Statements, newest first")
+def list_statements(
+    store: StoreDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    speaker: Annotated[str | None, Query(max_length=200)] = None,
+    drift: bool | None = None,
+    min_reports: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> dict[str, Any]:
+    return store.list_statements(
+        speaker=speaker or None, drift=drift, limit=limit, offset=offset, min_reports=min_reports
+    )
+
+
+@router.get("/statements/{statement_id}", response_model=Record, responses=ERRORS, summary="One statement")
+def get_statement(
+    store: StoreDep, statement_id: Annotated[str, Path(min_length=4, max_length=64, description="Id or prefix")]
+) -> dict[str, Any]:
+    return _found(store.get_statement(statement_id), "statement", statement_id)
+
+
+@router.get("/stories", response_model=Page, responses=ERRORS, summary="Stories: articles about one event")
+def list_stories(
+    store: StoreDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    min_size: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> dict[str, Any]:
+    return store.list_stories(limit=limit, offset=offset, min_size=min_size)
+
+
+@router.get("/stories/{story_id}", response_model=Record, responses=ERRORS, summary="One story")
+def get_story(store: StoreDep, story_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+    return _found(store.get_story(story_id), "story", story_id)
+
+
+@router.get("/timeline", response_model=Record, responses=ERRORS, summary="Statements grouped by period")
+def timeline(
+    store: StoreDep,
+    filters: Filters,
+    group: Literal["day", "week", "month", "year"] = "month",
+) -> dict[str, Any]:
+    return store.timeline(group=group, **filters)
+
+
+@router.get("/search", response_model=Record, responses=ERRORS, summary="Full-text search: quotes and articles")
+def search(
+    store: StoreDep,
+    filters: Filters,
+    q: Annotated[str, Query(min_length=1, max_length=500, description='Words or "a phrase"')],
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    filters.pop("q", None)
+    if not q.strip():
+        raise HTTPException(422, "q: the query is empty")
+    return store.search(q, limit=limit, offset=offset, **filters)
+
+
+# ----------------------------------------------------------------- writing
+@router.post(
+    "/ingest",
+    response_model=Record,
+    responses={401: {"model": Error}, 403: {"model": Error}, 413: {"model": Error}, 415: {"model": Error}},
+    summary="Ingest uploaded files or pasted text (needs the write token)",
+    description="Send the token as `Authorization: Bearer TOKEN` or `X-Write-Token: TOKEN`.",
+)
+async def ingest(
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="Articles: text, HTML, JSONL, feeds, WARC")] = [],  # noqa: B006
+    text: Annotated[str | None, Form(description="Pasted article text")] = None,
+) -> dict[str, Any]:
+    check_token(request, token_from_headers(request))
+    return await ingest_uploads(request, files, text)
+
+
+async def ingest_uploads(request: Request, files: list[UploadFile], text: str | None) -> dict[str, Any]:
+    """Shared by the API and the ingest page: read within the cap, check, ingest in a thread."""
+    cap: int = request.app.state.max_upload_bytes
+    if len(files) > MAX_FILES:
+        raise HTTPException(413, f"at most {MAX_FILES} files at a time")
+    uploads: list[Upload] = []
+    total = len((text or "").encode("utf-8"))
+    for f in files:
+        if not f.filename and not f.size:
+            continue  # an empty file input
+        data = await f.read(cap + 1)
+        total += len(data)
+        if total > cap:
+            raise HTTPException(413, f"upload larger than {cap} bytes")
+        up = Upload(f.filename or "upload.txt", data)
+        check_upload(up, f.content_type)
+        uploads.append(up)
+    state = request.app.state
+    return await run_in_threadpool(
+        run_ingest,
+        state.store,
+        uploads,
+        text,
+        lock=state.ingest_lock,
+        max_bytes=cap,
+        ingest_fn=state.ingest_fn,
+    )

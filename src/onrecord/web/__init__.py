@@ -1,0 +1,380 @@
+"""Server-rendered pages (Jinja2, autoescaped) over the same Store as the JSON API.
+
+Templates and static files live inside the package; nothing is fetched from a CDN.
+Page functions are synchronous (FastAPI's threadpool), like the API routes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+
+from onrecord.web import render
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+TEMPLATE_DIR = HERE / "templates"
+PAGE = 25
+DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+KINDS = ("direct", "indirect", "mixed")
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=True,  # every {{ value }} is escaped; no template uses |safe on stored text
+    undefined=ChainableUndefined,  # stored records vary; a missing field renders empty
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.globals["url"] = render.url
+env.filters["mark_terms"] = render.mark_terms
+env.filters["anchor"] = render.anchor_id
+
+
+def _short_date(value: Any) -> str:
+    return str(value)[:10] if value else "undated"
+
+
+env.filters["date"] = _short_date
+
+router = APIRouter(include_in_schema=False)
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api") or path == "/openapi.json" or path.startswith("/static"))
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    ctx = {
+        "request": request,
+        "path": request.url.path,
+        "writable": bool(request.app.state.write_token),
+        "title": "",
+    } | context
+    return HTMLResponse(env.get_template(template).render(**ctx), status_code=status_code)
+
+
+def error_page(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    resp = page(request, "error.html", status_code=status, status=status, message=message, title=f"Error {status}")
+    if headers:
+        resp.headers.update(headers)
+    return resp
+
+
+def _store(request: Request) -> Any:
+    return request.app.state.store
+
+
+def _params(request: Request, *names: str) -> dict[str, str]:
+    """The named query parameters that are set; an empty form field counts as unset."""
+    out = {}
+    for n in names:
+        v = request.query_params.get(n, "").strip()
+        if v:
+            if len(v) > 500:
+                raise HTTPException(422, f"{n}: too long")
+            out[n] = v
+    for n in ("since", "until"):
+        if n in out and not DATE_RE.match(out[n]):
+            raise HTTPException(422, f"{n}: expected a date YYYY, YYYY-MM or YYYY-MM-DD, got {out[n]!r}")
+    if "kind" in out and out["kind"] not in KINDS:
+        raise HTTPException(422, f"kind: expected one of {', '.join(KINDS)}")
+    if "drift" in out:
+        if out["drift"] not in {"1", "0", "true", "false", "on"}:
+            raise HTTPException(422, "drift: expected 1 or 0")
+    return out
+
+
+def _quote_filters(p: dict[str, str]) -> dict[str, Any]:
+    names = ("speaker", "organisation", "outlet", "topic", "since", "until", "kind")
+    f: dict[str, Any] = {k: p[k] for k in names if k in p}
+    if "drift" in p:
+        f["drift"] = p["drift"] in {"1", "true", "on"}
+    if "q" in p:
+        f["q"] = p["q"]
+    return f
+
+
+def _page_no(request: Request) -> int:
+    raw = request.query_params.get("page", "1") or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        raise HTTPException(422, "page: expected a positive whole number")
+    return int(raw)
+
+
+def _pager(request: Request, total: int, page_no: int, size: int = PAGE) -> dict[str, Any]:
+    """Previous / next links that keep the other query parameters."""
+    last = max(1, -(-total // size))
+    base = {k: v for k, v in request.query_params.items() if k != "page" and v}
+
+    def link(n: int) -> str:
+        return request.url.path + "?" + urlencode(base | {"page": n})
+
+    return {
+        "page": page_no,
+        "last": last,
+        "total": total,
+        "prev": link(page_no - 1) if page_no > 1 else None,
+        "next": link(page_no + 1) if page_no < last else None,
+    }
+
+
+def _not_found(what: str, ref: str) -> HTTPException:
+    return HTTPException(404, f"no {what} {ref!r}")
+
+
+# ------------------------------------------------------------------- pages
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    store = _store(request)
+    return page(
+        request,
+        "home.html",
+        title="onrecord",
+        statements=store.list_statements(limit=10)["items"],
+        speakers=store.list_speakers(limit=12)["items"],
+        stats=store.stats(),
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(request: Request) -> Response:
+    p = _params(request, "q", "speaker", "outlet", "topic", "since", "until", "kind", "drift")
+    page_no = _page_no(request)
+    q = p.pop("q", "")
+    res = None
+    if q:
+        res = _store(request).search(q, limit=PAGE, offset=(page_no - 1) * PAGE, **_quote_filters(p))
+    return page(
+        request,
+        "search.html",
+        title=f"Search: {q}" if q else "Search",
+        q=q,
+        p=p,
+        res=res,
+        pg=_pager(request, res["quotes"]["total"], page_no) if res else None,
+        kinds=KINDS,
+    )
+
+
+@router.get("/speakers", response_class=HTMLResponse)
+def speakers(request: Request) -> Response:
+    p = _params(request, "q")
+    page_no = _page_no(request)
+    res = _store(request).list_speakers(limit=PAGE, offset=(page_no - 1) * PAGE, q=p.get("q"))
+    return page(request, "speakers.html", title="Speakers", res=res, p=p, pg=_pager(request, res["total"], page_no))
+
+
+@router.get("/speakers/{key:path}", response_class=HTMLResponse)
+def speaker(request: Request, key: str) -> Response:
+    store = _store(request)
+    sp = store.get_speaker(key)
+    if sp is None:
+        raise _not_found("speaker", key)
+    p = _params(request, "q", "topic", "since", "until", "kind", "drift", "group")
+    group = p.get("group", "month")
+    if group not in {"day", "week", "month", "year"}:
+        raise HTTPException(422, "group: expected day, week, month or year")
+    page_no = _page_no(request)
+    filters = _quote_filters(p) | {"speaker": sp["key"]}
+    tl = store.timeline(group=group, **filters)
+    items = sorted((q for b in tl["buckets"] for q in b["quotes"]), key=lambda q: q["date"], reverse=True)
+    drift = {s["id"]: s for s in store.list_statements(speaker=sp["key"], limit=10_000)["items"]}
+    start = (page_no - 1) * PAGE
+    return page(
+        request,
+        "speaker.html",
+        title=sp["name"],
+        sp=sp,
+        p=p,
+        group=group,
+        chart=render.timeline_chart(tl["buckets"], group),
+        buckets=tl["buckets"],
+        items=items[start : start + PAGE],
+        undated=tl["undated"],
+        statements=drift,
+        pg=_pager(request, len(items), page_no),
+        kinds=KINDS,
+    )
+
+
+@router.get("/statements", response_class=HTMLResponse)
+def statements(request: Request) -> Response:
+    p = _params(request, "speaker", "drift")
+    page_no = _page_no(request)
+    drift = (p["drift"] in {"1", "true", "on"}) if "drift" in p else None
+    res = _store(request).list_statements(
+        speaker=p.get("speaker"), drift=drift, limit=PAGE, offset=(page_no - 1) * PAGE
+    )
+    return page(
+        request, "statements.html", title="Statements", res=res, p=p, pg=_pager(request, res["total"], page_no)
+    )
+
+
+@router.get("/statements/{statement_id}", response_class=HTMLResponse)
+def statement(request: Request, statement_id: str) -> Response:
+    st = _store(request).get_statement(statement_id)
+    if st is None:
+        raise _not_found("statement", statement_id)
+    return page(
+        request,
+        "statement.html",
+        title=f"Statement by {st.get('speaker_name') or 'unknown speaker'}",
+        st=st,
+        variants=render.statement_variants(st),
+    )
+
+
+@router.get("/quotes/{quote_id:path}", response_class=HTMLResponse)
+def quote(request: Request, quote_id: str) -> Response:
+    store = _store(request)
+    q = store.get_quote(quote_id)
+    if q is None:
+        raise _not_found("quote", quote_id)
+    art = store.get_article(q["article_id"], with_quotes=False)
+    if art is None:
+        raise _not_found("article", q["article_id"])
+    return page(
+        request,
+        "quote.html",
+        title=f"Quote: {q['content']['text'][:60]}",
+        q=q,
+        art=art,
+        body=render.highlight_text(art["text"], render.quote_marks(q), art.get("skip_ranges") or []),
+        chains=[(s, render.resolution_chain(s)) for s in q.get("speakers") or []],
+        statement=store.get_statement(q["statement_id"]) if q.get("statement_id") else None,
+    )
+
+
+@router.get("/articles", response_class=HTMLResponse)
+def articles(request: Request) -> Response:
+    p = _params(request, "outlet", "since", "until")
+    page_no = _page_no(request)
+    res = _store(request).list_articles(limit=PAGE, offset=(page_no - 1) * PAGE, **p)
+    return page(request, "articles.html", title="Articles", res=res, p=p, pg=_pager(request, res["total"], page_no))
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article(request: Request, article_id: str) -> Response:
+    store = _store(request)
+    art = store.get_article(article_id)
+    if art is None:
+        raise _not_found("article", article_id)
+    focus = request.query_params.get("quote")
+    quotes = art.get("quotes") or []
+    shown = [q for q in quotes if q["id"] == focus] if focus else quotes
+    if focus and not shown:
+        raise _not_found("quote in this article", focus)
+    marks = [m for q in shown for m in render.quote_marks(q) if focus or m.role != "evidence"]
+    return page(
+        request,
+        "article.html",
+        title=art.get("title") or "Article",
+        art=art,
+        focus=shown[0] if focus else None,
+        quotes=quotes,
+        body=render.highlight_text(art["text"], marks, art.get("skip_ranges") or []),
+        chains=[(s, render.resolution_chain(s)) for s in (shown[0].get("speakers") or [])] if focus else [],
+    )
+
+
+@router.get("/stories", response_class=HTMLResponse)
+def stories(request: Request) -> Response:
+    page_no = _page_no(request)
+    res = _store(request).list_stories(limit=PAGE, offset=(page_no - 1) * PAGE)
+    return page(request, "stories.html", title="Stories", res=res, pg=_pager(request, res["total"], page_no))
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+def story(request: Request, story_id: str) -> Response:
+    st = _store(request).get_story(story_id)
+    if st is None:
+        raise _not_found("story", story_id)
+    ids = {a["id"] for a in st["articles"]}
+    return page(request, "story.html", title=st.get("title") or "Story", st=st, ids=ids)
+
+
+@router.get("/ingest", response_class=HTMLResponse)
+def ingest_form(request: Request) -> Response:
+    return page(
+        request,
+        "ingest.html",
+        title="Add articles",
+        result=None,
+        error=None,
+        max_bytes=request.app.state.max_upload_bytes,
+    )
+
+
+@router.post("/ingest", response_class=HTMLResponse)
+async def ingest_submit(
+    request: Request,
+    token: Annotated[str, Form()] = "",
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    from onrecord.api.routes import ingest_uploads
+    from onrecord.api.uploads import check_token
+
+    check_token(request, token)  # 403 / 401 page before anything is read further
+    try:
+        result = await ingest_uploads(request, files, text or None)
+    except HTTPException as exc:
+        return page(
+            request,
+            "ingest.html",
+            status_code=exc.status_code,
+            title="Add articles",
+            result=None,
+            error=str(exc.detail),
+            max_bytes=request.app.state.max_upload_bytes,
+        )
+    return page(
+        request, "ingest.html", title="Added", result=result, error=None, max_bytes=request.app.state.max_upload_bytes
+    )
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request) -> Response:
+    """API reference rendered from the OpenAPI schema, with plain forms to try GET endpoints."""
+    schema = request.app.openapi()
+    ops = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            params = []
+            for prm in op.get("parameters", []):
+                s = prm.get("schema", {})
+                alts = s.get("anyOf", [s])
+                types = [a.get("type") for a in alts if a.get("type") and a.get("type") != "null"]
+                enum = next((a.get("enum") for a in alts if a.get("enum")), None)
+                params.append(
+                    {
+                        "name": prm["name"],
+                        "in": prm["in"],
+                        "required": prm.get("required", False),
+                        "type": "/".join(types) or "string",
+                        "enum": enum,
+                        "default": s.get("default"),
+                        "pattern": next((a.get("pattern") for a in alts if a.get("pattern")), None),
+                        "description": prm.get("description") or s.get("description") or "",
+                    }
+                )
+            ops.append(
+                {
+                    "path": path,
+                    "method": method.upper(),
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": params,
+                    "responses": sorted(op.get("responses", {})),
+                    "tryable": method == "get" and "{" not in path,
+                    "anchor": render.anchor_id(method + path),
+                }
+            )
+    return page(request, "docs.html", title="API", ops=ops, info=schema.get("info", {}))

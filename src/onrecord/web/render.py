@@ -1,0 +1,303 @@
+"""HTML fragments built in Python: highlighted article text, wording diffs, charts.
+
+Every piece of stored text goes through ``markupsafe.escape`` fragment by fragment;
+only the tags written here are markup. Offsets are ``[start, end)`` into the
+verbatim article text, as everywhere in onrecord.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote as urlquote
+
+from markupsafe import Markup, escape
+
+ROLE_ORDER = ("content", "cue", "source", "evidence")
+ROLE_LABEL = {"content": "quoted content", "cue": "cue", "source": "source", "evidence": "speaker evidence"}
+
+
+# ----------------------------------------------------------- article text
+@dataclass(frozen=True)
+class Mark:
+    start: int
+    end: int
+    role: str  # content | cue | source | evidence | skip
+    quote_id: str | None = None
+    note: str = ""
+
+
+def quote_marks(quote: dict[str, Any]) -> list[Mark]:
+    """The spans of one stored quote (content, cue, source, speaker evidence) as marks."""
+    out: list[Mark] = []
+    qid = str(quote.get("id", ""))
+    for role in ("content", "cue", "source"):
+        part = quote.get(role)
+        if not isinstance(part, dict):
+            continue
+        for span in part.get("spans") or []:
+            try:
+                out.append(Mark(int(span[0]), int(span[1]), role, qid))
+            except (TypeError, ValueError, IndexError):
+                continue
+    for sp in quote.get("speakers") or []:
+        if not isinstance(sp, dict):
+            continue
+        for span in sp.get("evidence_spans") or []:
+            try:
+                out.append(Mark(int(span[0]), int(span[1]), "evidence", qid, str(sp.get("name", ""))))
+            except (TypeError, ValueError, IndexError):
+                continue
+    return out
+
+
+def highlight_text(text: str, marks: Iterable[Mark], skip_ranges: Sequence[dict[str, Any]] = ()) -> Markup:
+    """``text`` escaped, with each mark's stretch wrapped in ``<mark>`` and skip ranges dimmed.
+
+    Marks may overlap: the text is cut at every boundary and each piece carries the
+    classes of all marks covering it. A quote's first piece carries ``id="q-…"``.
+    """
+    n = len(text)
+    spans: list[Mark] = []
+    for m in marks:
+        s, e = max(0, min(m.start, n)), max(0, min(m.end, n))
+        if e > s:
+            spans.append(Mark(s, e, m.role, m.quote_id, m.note))
+    for r in skip_ranges:
+        try:
+            s, e = max(0, min(int(r["start"]), n)), max(0, min(int(r["end"]), n))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if e > s:
+            spans.append(Mark(s, e, "skip", None, str(r.get("reason", ""))))
+    cuts = sorted({0, n, *(m.start for m in spans), *(m.end for m in spans)})
+    first_content: dict[int, list[str]] = {}
+    for m in spans:
+        if m.role == "content" and m.quote_id:
+            first_content.setdefault(m.start, [])
+    starts: dict[str, int] = {}
+    for m in spans:
+        if m.role == "content" and m.quote_id:
+            starts[m.quote_id] = min(starts.get(m.quote_id, n), m.start)
+    anchors: dict[int, list[str]] = {}
+    for qid, s in starts.items():
+        anchors.setdefault(s, []).append(qid)
+    out: list[str] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        for qid in anchors.get(a, []):
+            out.append(f'<span class="anchor" id="q-{escape(anchor_id(qid))}"></span>')
+        covering = [m for m in spans if m.start <= a and b <= m.end]
+        piece = str(escape(text[a:b]))
+        roles = sorted({m.role for m in covering if m.role != "skip"}, key=ROLE_ORDER.index)
+        skip = [m for m in covering if m.role == "skip"]
+        if roles:
+            label = ", ".join(ROLE_LABEL[r] for r in roles)
+            cls = " ".join(f"hl-{r}" for r in roles)
+            piece = f'<mark class="hl {cls}" title="{escape(label)}">{piece}</mark>'
+        if skip:
+            reason = ", ".join(sorted({m.note for m in skip if m.note})) or "skipped"
+            piece = f'<span class="skip" title="{escape("skipped: " + reason)}">{piece}</span>'
+        out.append(piece)
+    return Markup("".join(out))
+
+
+def anchor_id(quote_id: str) -> str:
+    """A quote id made safe for an HTML id / URL fragment."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", quote_id)
+
+
+def resolution_chain(speaker: dict[str, Any]) -> list[str]:
+    """Readable steps from the words in the article to the speaker ("he" → Jens Stoltenberg)."""
+    chain = [str(c) for c in speaker.get("chain") or [] if str(c).strip()]
+    name = str(speaker.get("name") or "")
+    if not chain:
+        return [name] if name else []
+    if name and chain[-1] != name and name not in chain[-1]:
+        chain.append(name)
+    return chain
+
+
+# ------------------------------------------------------------ search terms
+def mark_terms(text: str, query: str | None) -> Markup:
+    """``text`` escaped, with the words of ``query`` wrapped in ``<mark>``."""
+    words = sorted({w for w in re.findall(r"\w+", query or "") if len(w) > 1}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(str(escape(text[pos : m.start()])))
+        out.append(f'<mark class="term">{escape(m.group(0))}</mark>')
+        pos = m.end()
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+# --------------------------------------------------------------- wording
+_WORD = re.compile(r"\S+")
+
+
+def _norm(word: str) -> str:
+    return re.sub(r"[^\w]", "", word.casefold()) or word
+
+
+def word_diff_tokens(base: str, variant: str) -> list[dict[str, str]]:
+    """Word-level diff as tokens {tag: same|removed|added, text}, ignoring case and punctuation."""
+    a, b = _WORD.findall(base), _WORD.findall(variant)
+    sm = difflib.SequenceMatcher(None, [_norm(w) for w in a], [_norm(w) for w in b], autojunk=False)
+    out: list[dict[str, str]] = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            out += [{"tag": "same", "text": w} for w in b[j1:j2]]
+            continue
+        out += [{"tag": "removed", "text": w} for w in a[i1:i2]]
+        out += [{"tag": "added", "text": w} for w in b[j1:j2]]
+    return out
+
+
+def render_side(tokens: Sequence[dict[str, str]], side: str) -> Markup:
+    """One column of a side-by-side diff: the base (with <del>) or the variant (with <ins>)."""
+    keep, tag = ("removed", "del") if side == "base" else ("added", "ins")
+    parts: list[str] = []
+    for t in tokens:
+        word = str(escape(t.get("text", "")))
+        if t.get("tag") == "same":
+            parts.append(word)
+        elif t.get("tag") == keep:
+            parts.append(f"<{tag}>{word}</{tag}>")
+    return Markup(" ".join(parts))
+
+
+def _stage_tokens(diff: Any, quote_id: str) -> list[dict[str, str]] | None:
+    """The linking stage's tokens for ``quote_id``, if its diff has that shape."""
+    if not isinstance(diff, list):
+        return None
+    for entry in diff:
+        if isinstance(entry, dict) and entry.get("quote_id") == quote_id:
+            tokens = entry.get("tokens")
+            if isinstance(tokens, list) and all(
+                isinstance(t, dict) and t.get("tag") in {"same", "removed", "added"} and isinstance(t.get("text"), str)
+                for t in tokens
+            ):
+                return tokens
+    return None
+
+
+def statement_variants(statement: dict[str, Any]) -> dict[str, Any]:
+    """The base wording and each different wording, as side-by-side pairs with highlights."""
+    reports = [r for r in statement.get("reports") or [] if isinstance(r, dict)]
+    if not reports:
+        return {"base": None, "pairs": []}
+    base = next((r for r in reports if r.get("is_earliest")), reports[0])
+    base_text = str(base.get("text") or "")
+    seen = {_key(base_text)}
+    pairs = []
+    for r in reports:
+        text = str(r.get("text") or "")
+        if r is base or _key(text) in seen:
+            continue
+        seen.add(_key(text))
+        tokens = _stage_tokens(statement.get("diff"), str(r.get("quote_id")))
+        source = "linking"
+        if tokens is None:
+            tokens, source = word_diff_tokens(base_text, text), "computed"
+        pairs.append(
+            {
+                "report": r,
+                "base_html": render_side(tokens, "base"),
+                "variant_html": render_side(tokens, "variant"),
+                "changed": sum(1 for t in tokens if t["tag"] != "same"),
+                "diff_source": source,
+            }
+        )
+    return {"base": base, "pairs": pairs}
+
+
+def _key(text: str) -> str:
+    return " ".join(_norm(w) for w in _WORD.findall(text))
+
+
+# ----------------------------------------------------------------- charts
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?|-W(\d{2}))?$")
+
+
+def _period_date(period: str) -> date | None:
+    m = _PERIOD.match(period)
+    if not m:
+        return None
+    y, mo, d, w = m.groups()
+    try:
+        if w:
+            return date.fromisocalendar(int(y), int(w), 1)
+        return date(int(y), int(mo or 1), int(d or 1))
+    except ValueError:
+        return None
+
+
+def _fill_months(counts: dict[str, int]) -> dict[str, int]:
+    """Months with no statement between the first and last become zero bars (time stays true)."""
+    keys = sorted(counts)
+    if not keys:
+        return counts
+    y, m = int(keys[0][:4]), int(keys[0][5:7])
+    end = (int(keys[-1][:4]), int(keys[-1][5:7]))
+    out: dict[str, int] = {}
+    while (y, m) <= end and len(out) < 240:
+        k = f"{y:04d}-{m:02d}"
+        out[k] = counts.get(k, 0)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def timeline_chart(buckets: Sequence[dict[str, Any]], group: str) -> Markup | None:
+    """An inline SVG bar chart (Vega-Lite via altair, rendered by vl-convert); None when empty."""
+    counts: dict[str, int] = {}
+    for b in buckets:
+        period = str(b.get("period", ""))
+        if _period_date(period) is not None:  # only well-formed periods reach the chart
+            counts[period] = counts.get(period, 0) + int(b.get("count", 0))
+    if not counts:
+        return None
+    if group == "month" and all(len(k) == 7 for k in counts):
+        counts = _fill_months(counts)
+    return Markup(_render_svg(tuple(sorted(counts.items())), group))
+
+
+@lru_cache(maxsize=512)
+def _render_svg(data: tuple[tuple[str, int], ...], group: str) -> str:
+    import altair as alt
+    import vl_convert as vlc
+
+    rows = [{"period": p, "count": c} for p, c in data]
+    width = max(240, min(720, 28 * len(rows)))
+    chart = (
+        alt.Chart(alt.Data(values=rows), width=width, height=180)
+        .mark_bar(color="#2f6f9f")
+        .encode(
+            x=alt.X("period:O", title=group, sort=None, axis=alt.Axis(labelAngle=-45 if len(rows) > 6 else 0)),
+            y=alt.Y("count:Q", title="statements", axis=alt.Axis(tickMinStep=1, format="d")),
+            tooltip=["period:O", "count:Q"],
+        )
+        .properties(title=f"Statements per {group}")
+        .configure_view(stroke=None)
+    )
+    svg: str = vlc.vegalite_to_svg(chart.to_dict())
+    # Scale with the page: keep the viewBox, let CSS size it.
+    return re.sub(r'^<svg ([^>]*?)width="[\d.]+" height="[\d.]+"', r'<svg \1role="img"', svg, count=1)
+
+
+# ----------------------------------------------------------------- misc
+def week_start(period: str) -> date | None:
+    d = _period_date(period)
+    return d - timedelta(days=d.weekday()) if d else None
+
+
+def url(*parts: str) -> str:
+    """A path from parts, each percent-encoded (ids may hold any character)."""
+    return "/" + "/".join(urlquote(str(p), safe="") for p in parts)
