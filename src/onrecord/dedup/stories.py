@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from onrecord.dedup import background
 from onrecord.dedup.features import iso_day, weigh
@@ -73,17 +75,13 @@ class StoryIndex:
         """The most similar indexed article allowed by the date window, if above threshold."""
         weights: dict[str, float] = features["terms"]
         day: int | None = features.get("day")
-        acc: dict[int, float] = defaultdict(float)
-        m = self.max_postings
-        for term, w in weights.items():
-            posting = self._postings.get(term)
-            if posting is None:
-                continue
-            idx, wts = posting
-            for j, wj in zip(idx[-m:], wts[-m:], strict=True):
-                acc[j] += w * wj
+        scores = self._scores(weights)
+        if scores is None:
+            return None
+        floor = min(self.threshold, self.dated_threshold)
         best: tuple[float, int] | None = None
-        for j, score in acc.items():
+        for j in np.flatnonzero(scores >= floor).tolist():
+            score = float(scores[j])
             if score < self._threshold_for(day, self._days[j]):
                 continue
             if best is None or score > best[0]:
@@ -92,6 +90,21 @@ class StoryIndex:
             return None
         score, j = best
         return StoryMatch(self._ids[j], self._stories[j], round(score, 4))
+
+    def _scores(self, weights: dict[str, float]) -> np.ndarray | None:
+        """Dot products with every indexed article sharing a term (numpy bincount)."""
+        m = self.max_postings
+        idx_parts: list[np.ndarray] = []
+        w_parts: list[np.ndarray] = []
+        for term, w in weights.items():
+            posting = self._postings.get(term)
+            if posting is None:
+                continue
+            idx_parts.append(np.frombuffer(posting[0][-m:], dtype=np.int32))
+            w_parts.append(np.frombuffer(posting[1][-m:], dtype=np.float32) * w)
+        if not idx_parts:
+            return None
+        return np.bincount(np.concatenate(idx_parts), weights=np.concatenate(w_parts))
 
     def _threshold_for(self, a: int | None, b: int | None) -> float:
         if a is None or b is None:
