@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= demo.db
 
-.PHONY: setup setup-dev embeddings browser demo test lint bench clean
+.PHONY: setup setup-dev embeddings browser postgres demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,12 @@ demo: setup
 lint: setup-dev
 	$(BIN)/ruff check src tests benchmarks scripts examples
 
-test: setup-dev embeddings browser lint
-	$(BIN)/pytest
+# A throwaway PostgreSQL server (Debian package) so the store tests also run on PostgreSQL.
+postgres:
+	@bash scripts/postgres-test-server.sh > .pg-url || true
+
+test: setup-dev embeddings browser postgres lint
+	ONRECORD_TEST_PG="$${ONRECORD_TEST_PG:-$$(cat .pg-url 2>/dev/null)}" $(BIN)/pytest
 
 bench: setup-dev
 	$(BIN)/python benchmarks/ingest.py
@@ -56,4 +60,4 @@ bench: setup-dev
 	$(BIN)/python benchmarks/serve.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info artifacts $(DEMO_DB)*
+	rm -rf $(VENV) build dist *.egg-info artifacts $(DEMO_DB)* .pg-url
