@@ -70,6 +70,8 @@ def content_words(text: str) -> frozenset[str]:
     words = set()
     for w in _WORD.findall(fold(text)):
         w = w.replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
         if w in STOPWORDS or len(w) < 2 or w.isdigit() and len(w) < 3:
             continue
         words.add(_stem(SYNONYMS.get(w, w)))

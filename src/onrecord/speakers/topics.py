@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from onrecord.speakers.names import ORG_ALIASES, fold
+from onrecord.speakers.statements import STOPWORDS
 
 _ENT_LABELS = {"GPE", "NORP", "ORG", "PERSON", "LOC", "EVENT", "FAC", "LAW", "PRODUCT", "WORK_OF_ART"}
 _GENERIC_HEADS = frozenset(
@@ -79,16 +80,18 @@ _CAPS = re.compile(r"\b(?:[A-Z][\w'’-]+|[A-Z]{2,})(?:\s+(?:of\s+)?[A-Z][\w'’
 
 
 def regex_topics(texts: list[str]) -> list[list[Topic]]:
-    """Fallback without spaCy: capitalised phrases not at a sentence start."""
+    """Fallback without spaCy (and the fast choice for benchmarks): capitalised phrases, function words dropped."""
     out = []
     for text in texts:
         found: dict[str, str] = {}
         for m in _CAPS.finditer(text):
-            start = m.start()
-            before = text[:start].rstrip()
-            if not before or before[-1] in '.!?"“':
-                if " " not in m.group(0) and not m.group(0).isupper():
+            first = m.group(0).split()[0]
+            if first.lower() in STOPWORDS:
+                rest = m.group(0)[len(first) :].strip()
+                if not rest:
                     continue
+                _add(found, rest)
+                continue
             _add(found, m.group(0))
         out.append(sorted(found.items()))
     return out
