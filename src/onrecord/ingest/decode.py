@@ -28,7 +28,13 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 # Control characters that never occur in text (tab, LF, CR, FF, ESC are allowed).
 _BINARY_CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13, 27))
-_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_BOM_CODECS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_BOMS = tuple(bom for bom, _ in _BOM_CODECS)
 
 
 def binary_kind(head: bytes) -> str | None:
@@ -48,6 +54,30 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
+# Non-ASCII characters that Western European news text in Windows-1252 is made of.
+_WESTERN = frozenset("".join(chr(c) for c in range(0xA0, 0x100)) + "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ")
+MAX_NON_ASCII_SHARE = 0.3
+
+
+def _as_western_text(data: bytes) -> str | None:
+    """``data`` as Windows-1252 when that reads as Western text, else None.
+
+    charset-normalizer guesses poorly on short Western texts (cp1250 for "Señor",
+    cp775 for curly quotes); cp1252 is by far the commonest legacy news encoding, so it
+    is tried first. Text in other scripts (cp1251 Cyrillic, say) also decodes as
+    cp1252 letters, but then nearly every letter is non-ASCII, which the share rules out.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    letters = sum(1 for ch in text if ch.isalpha())
+    if not letters or len(non_ascii) / letters > MAX_NON_ASCII_SHARE:
+        return None
+    return text if all(ch in _WESTERN for ch in non_ascii) else None
+
+
 def decode_bytes(data: bytes) -> str:
     """Decode ``data`` to text, or raise InputError with a one-line reason.
 
@@ -56,6 +86,12 @@ def decode_bytes(data: bytes) -> str:
     """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
+    for bom, codec in _BOM_CODECS:  # UTF-32 before UTF-16: their little-endian BOMs overlap
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError:
+                raise InputError(f"undecodable bytes: invalid {codec} despite its byte-order mark") from None
     kind = binary_kind(data[:8192])  # before UTF-8: NUL-ridden bytes can still be valid UTF-8
     if kind:
         raise InputError(f"binary file ({kind}), not text")
@@ -63,6 +99,9 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    western = _as_western_text(data)
+    if western is not None:
+        return western
     from charset_normalizer import from_bytes  # only paid for non-UTF-8 input
 
     best = from_bytes(data).best()

@@ -8,7 +8,9 @@ published, so it goes to ``extra["crawled"]`` and never into ``published``.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -61,46 +63,80 @@ def _html_response(record: Any) -> tuple[str, str] | None:
     return content_type, status
 
 
+def _drain(record: Any) -> bool:
+    """Read what is left of the record block; False when the file ended inside it."""
+    stream = record.raw_stream
+    while stream.read(65536):
+        pass
+    return getattr(stream, "limit", 0) <= 0
+
+
+def _gzip_intact(source: Source) -> bool:
+    """Whether every gzip member decompresses to its end (warcio stops quietly at a cut)."""
+    try:
+        with source.open() as raw, gzip.GzipFile(fileobj=raw) as unzipped:
+            while unzipped.read(1 << 20):
+                pass
+    except (EOFError, OSError, zlib.error):
+        return False
+    return True
+
+
+def _next_record(records: Iterator[Any]) -> Any:
+    # warcio prints warnings about odd records straight to stderr; keep them off the user's screen.
+    with contextlib.redirect_stderr(io.StringIO()):
+        return next(records, None)
+
+
+def _article_from_record(record: Any, content_type: str, source: Source, number: int) -> Article:
+    payload = record.content_stream().read(source.max_bytes + 1)
+    if len(payload) > source.max_bytes:
+        raise InputError(f"record is over the {source.max_bytes:,}-byte limit")
+    article = article_from_html(
+        _decode_payload(payload, content_type),
+        format="warc",
+        source_path=source.name,
+        source_record=number,
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+    )
+    crawled = record.rec_headers.get_header("WARC-Date")
+    if crawled:
+        article.extra.setdefault("crawled", crawled)
+    return article
+
+
 @reader("warc", extensions=(".warc", ".warc.gz"), sniff=sniff_warc, priority=10)
 def read_warc(source: Source) -> Iterator[Article | Failure]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    if not sniff_warc(source.head):  # chosen by extension alone
+        raise InputError("empty file" if not source.head.strip() else "broken WARC: no WARC/ header at the start")
     number = 0
     pages = 0
     with source.open() as stream:
         try:
-            for record in ArchiveIterator(stream):
+            records = iter(ArchiveIterator(stream))
+            while (record := _next_record(records)) is not None:
                 number += 1
                 response = _html_response(record)
-                if response is None:
-                    continue
-                pages += 1
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                payload = record.content_stream().read(source.max_bytes + 1)
-                try:
-                    if len(payload) > source.max_bytes:
-                        raise InputError(f"record is over the {source.max_bytes:,}-byte limit")
-                    article = article_from_html(
-                        _decode_payload(payload, response[0]),
-                        format="warc",
-                        source_path=source.name,
-                        source_record=number,
-                        url=url,
-                    )
-                except InputError as error:
-                    yield Failure(source.name, error.reason, number)
-                    continue
-                crawled = record.rec_headers.get_header("WARC-Date")
-                if crawled:
-                    article.extra.setdefault("crawled", crawled)
-                yield article
-        except (ArchiveLoadFailed, EOFError, OSError, zlib.error, gzip.BadGzipFile, ValueError) as error:
+                if response is not None:
+                    pages += 1
+                    try:
+                        article: Article | None = _article_from_record(record, response[0], source, number)
+                    except InputError as error:
+                        yield Failure(source.name, error.reason, number)
+                        article = None
+                if not _drain(record):
+                    raise InputError(f"broken WARC: file ends inside record {number}", record=number)
+                if response is not None and article is not None:
+                    yield article
+        except (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError) as error:
             where = f"after record {number}" if number else "at the start"
-            raise InputError(
-                f"broken WARC {where}: {str(error).splitlines()[0] if str(error) else type(error).__name__}",
-                record=number + 1,
-            ) from None
+            detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise InputError(f"broken WARC {where}: {detail}", record=number + 1) from None
+    if source.head.startswith(b"\x1f\x8b") and not _gzip_intact(source):
+        raise InputError(f"broken WARC: compressed data cut off or corrupt after record {number}", record=number + 1)
     if number == 0:
         raise InputError("empty WARC: no records")
     if pages == 0:
