@@ -14,22 +14,26 @@ looks for one kind of noise:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from onrecord.ingest.header import IMAGE_CREDIT, Header, analyse_header
-from onrecord.ingest.textlines import Line, comparable, looks_like_prose, split_blocks, split_lines
+from onrecord.ingest.textlines import Line, comparable, looks_like_prose, split_lines
 from onrecord.models import SkipRange
 
-# A repeated run must hold at least this many non-space characters to be skipped, so
+# A repeated run must span at least this many characters to be skipped, so
 # that a subheading or a "—" that recurs on its own is left alone.
-MIN_REPEATED_CHARS = 60
+MIN_REPEATED_CHARS = 40
 MAX_BOILERPLATE_LINE = 160
 
+COPYRIGHT = re.compile(
+    r"(?:(?:©|copyright\b|\(c\))\s*(?:\d{4}|by\b).{0,150}|.{0,120}\ball rights reserved\b.{0,60})", re.I
+)
 # One pattern per kind of stock line, matched against a whole (short) line.
 BOILERPLATE_LINES: dict[str, re.Pattern[str]] = {
     "boilerplate:read-more": re.compile(
-        r"(?:read the rest(?: of (?:this|the) (?:story|article))?(?: here)?|read more(?: here| at .{1,60})?"
+        r"(?:read the rest(?: of (?:this|the) (?:story|article))?(?: here)?"
+        r"|read more(?: here| at .{1,60}|\s*:.{1,120})?"
         r"|continue reading(?: here)?|read the full (?:story|article)(?: here| at .{1,60})?"
         r"|click here\b.{0,80}|(?:also read|read also|related|see also)\s*:.{0,120})[.:!…»>]*",
         re.I,
@@ -44,7 +48,6 @@ BOILERPLATE_LINES: dict[str, re.Pattern[str]] = {
     "boilerplate:newsletter": re.compile(
         r"(?:sign up|subscribe)\b.{0,100}\b(?:newsletter|updates|alerts|inbox)\b.{0,60}", re.I
     ),
-    "boilerplate:copyright": re.compile(r"(?:©|copyright\b|\(c\)\s*\d{4}).{0,150}", re.I),
     "boilerplate:advert": re.compile(r"advertisement|sponsored(?: content)?|\(?ad\)?", re.I),
 }
 
@@ -96,6 +99,8 @@ def boilerplate_lines(ctx: CleanContext) -> Iterable[SkipRange]:
 
 
 def _boilerplate_reason(line: str) -> str | None:
+    if COPYRIGHT.fullmatch(line):  # before credits: both may start with ©
+        return "boilerplate:copyright"
     if IMAGE_CREDIT.match(line):
         return "boilerplate:image-credit"
     for reason, pattern in BOILERPLATE_LINES.items():
@@ -104,27 +109,52 @@ def _boilerplate_reason(line: str) -> str | None:
     return None
 
 
+def _repeated_lines(ctx: CleanContext) -> Iterator[tuple[Line, bool]]:
+    """Each body line with whether it already appeared earlier in the text.
+
+    A line counts as seen when the same line came before, or when its whole paragraph
+    did (so a copy that is wrapped differently is still caught); lines, not paragraphs,
+    are the unit, so a copy glued to the original without a blank line is caught too.
+    """
+    body_start = ctx.header.body_start
+    seen_lines: set[str] = set()
+    seen_paragraphs: set[str] = set()
+    paragraph: list[Line] = []
+    for line in [*ctx.lines, None]:
+        if line is not None and line.text.strip():
+            paragraph.append(line)
+            continue
+        if not paragraph:
+            continue
+        keys = [comparable(p.text) for p in paragraph]
+        whole = "".join(keys)
+        whole_seen = whole in seen_paragraphs
+        for p, key in zip(paragraph, keys, strict=True):
+            if p.end > body_start:
+                yield p, whole_seen or key in seen_lines
+            seen_lines.add(key)
+        seen_paragraphs.add(whole)
+        paragraph = []
+
+
 @detector("repeated-block")
 def repeated_blocks(ctx: CleanContext) -> Iterable[SkipRange]:
-    """Each maximal run of paragraphs that all appeared earlier becomes one range."""
-    body_start = ctx.header.body_start
-    seen = {comparable(line.text) for line in ctx.lines if line.end <= body_start and line.text.strip()}
-    body_lines = [line for line in ctx.lines if line.start >= body_start]
+    """Each maximal run of already-seen lines becomes one range (blank lines don't break runs)."""
     covered = [(r.start, r.end) for r in ctx.found]
-    run: list[int] | None = None  # [start, end, characters]
-    for block in split_blocks(ctx.text, body_lines):
-        if any(s <= block.start and block.end <= e for s, e in covered):
+    run: list[int] | None = None  # [start, end, non-space characters]
+    for line, seen in _repeated_lines(ctx):
+        start, end = line.content_span()
+        if any(s <= start and end <= e for s, e in covered):
             continue  # already skipped as boilerplate: neither starts nor breaks a run
-        if block.key in seen:
+        if seen:
             if run is None:
-                run = [block.start, block.end, 0]
-            run[1] = block.end
-            run[2] += len(block.key)
+                run = [start, end, 0]
+            run[1] = end
+            run[2] += end - start
             continue
         if run is not None and run[2] >= MIN_REPEATED_CHARS:
             yield SkipRange(run[0], run[1], "repeated-block")
         run = None
-        seen.add(block.key)
     if run is not None and run[2] >= MIN_REPEATED_CHARS:
         yield SkipRange(run[0], run[1], "repeated-block")
 
