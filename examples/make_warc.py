@@ -76,7 +76,7 @@ def build(out: Path = OUT) -> Path:
     with open(out, "wb") as stream:
         writer = WARCWriter(stream, gzip=True)
         info = writer.create_warcinfo_record(
-            out.name,
+            OUT.name,  # fixed, so a rebuild elsewhere is byte-identical
             {"software": "onrecord examples/make_warc.py", "description": "Valdoria example crawl"},
         )
         info.rec_headers.replace_header("WARC-Record-ID", "<urn:uuid:00000000-0000-4000-8000-000000000000>")
