@@ -256,3 +256,21 @@ def test_guess_language(text: str, code: str | None) -> None:
 
 def test_language_field_from_input_wins() -> None:
     assert article_from_text("Titel\n\n" + BODY, language="de-AT").language == "de"
+
+
+def test_plain_text_whose_first_line_is_a_long_paragraph_has_no_title() -> None:
+    text = ("The council met on Monday and approved the budget for the coming year after a long debate. " * 4) + "\n"
+    article = article_from_text(text)
+    assert article.title is None and article.title_span is None
+    assert normalise_body(article).startswith("the council met")
+
+
+def test_read_inputs_accepts_a_single_path(tmp_path) -> None:
+    from onrecord.ingest import read_inputs
+
+    path = tmp_path / "a.txt"
+    path.write_text("Title\n\n" + BODY)
+    (article,) = list(read_inputs(str(path)))
+    assert article.title == "Title"
+    (again,) = list(read_inputs(path))
+    assert again.id == article.id

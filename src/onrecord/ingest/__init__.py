@@ -14,6 +14,7 @@ and ``normalise_body``/``article_id`` give the content hash used as ``Article.id
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -56,6 +57,8 @@ def read_inputs(
     the stream "-" reads (default ``sys.stdin``). Whole-file formats refuse files over
     ``max_bytes``; streaming formats (JSONL, WARC) apply it to each record.
     """
+    if isinstance(paths, str | os.PathLike):  # one path, not an iterable of characters
+        paths = [os.fspath(paths)]
     for path in expand_paths(paths):
         if isinstance(path, Failure):
             yield path

@@ -199,7 +199,7 @@ def analyse_header(
     is_title = (
         comparable(rest) == title_key or comparable(first.text) == title_key
         if title_key
-        else first_line_is_title or _title_shaped(first.text)
+        else _title_shaped(first.text) or (first_line_is_title and len(first.stripped) <= MAX_TITLE_CHARS)
     )
     header_lines = lines
     if is_title:
