@@ -274,3 +274,19 @@ def test_read_inputs_accepts_a_single_path(tmp_path) -> None:
     assert article.title == "Title"
     (again,) = list(read_inputs(path))
     assert again.id == article.id
+
+
+def test_article_from_text_tolerates_any_article_field() -> None:
+    article = article_from_text(
+        "Rationing to end in May\n\n" + BODY,
+        id="my-id",
+        published_raw="3 April 2023",
+        authors="Ana Example",
+        title_span=None,
+        skip_ranges=[],
+        story="water",
+    )
+    assert article.id == "my-id"
+    assert article.published == "2023-04-03" and article.published_raw == "3 April 2023"
+    assert article.authors == ["Ana Example"]
+    assert article.extra == {"story": "water"}

@@ -79,11 +79,33 @@ def read_path(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, stdin: Any = Non
         yield Failure(path, f"unexpected {type(error).__name__} while reading{': ' + message if message else ''}")
 
 
+_BUILD_FIELDS = frozenset(
+    ("format", "source_path", "source_record", "title", "url", "outlet", "authors", "published", "language", "extra")
+)
+
+
 def article_from_text(text: str, **fields: Any) -> Article:
     """An Article for text given directly (an API call, a test): read like a .txt file.
 
-    ``fields`` are Article metadata (title, url, outlet, authors, published, language,
-    source_path, extra); explicit values win over what the header lines say.
+    ``fields`` are Article fields (title, url, outlet, authors, published, language,
+    source_path, extra, ...); explicit values win over what the header lines say.
+    ``id`` replaces the content hash when given; ``published_raw`` is parsed when
+    ``published`` is absent; computed fields (``title_span``, ``skip_ranges``) are
+    ignored and any other key is kept in ``extra``.
     """
+    given_id = fields.pop("id", None)
+    raw_date = fields.pop("published_raw", None)
+    if fields.get("published") is None and raw_date:
+        fields["published"] = raw_date
+    for computed in ("title_span", "skip_ranges", "text"):
+        fields.pop(computed, None)
+    unknown = {key: fields.pop(key) for key in list(fields) if key not in _BUILD_FIELDS}
+    if unknown:
+        fields["extra"] = {**unknown, **(fields.get("extra") or {})}
     fields.setdefault("format", "text")
-    return build_article(text, **fields)
+    if isinstance(fields.get("authors"), str):
+        fields["authors"] = [fields["authors"]]
+    article = build_article(text, **fields)
+    if given_id:
+        article.id = str(given_id)
+    return article
