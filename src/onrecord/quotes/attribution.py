@@ -1,0 +1,266 @@
+"""In-article attribution: turn a quote's source mention into speakers with a chain of evidence.
+
+Resolution paths, tried in order by a small registry (``RESOLVERS``): pronoun, organisation
+mention, (glued-title) name, title, nominal.  Quotes without a source continue the
+previous quote's speakers (``continuation``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from onrecord.models import Article, Span, SpeakerRef
+
+from . import names as N
+
+_SENT_END_RE = re.compile(r"[.!?][\"\u201d\u2019]?\s")
+_SPLIT_AND_RE = re.compile(r"\s+and\s+|\s*&\s*")
+PRONOUN_WINDOW = 3000  # characters back to look for the antecedent of a pronoun
+
+
+@dataclass
+class Mention:
+    """One part of a source span (a source may name several speakers)."""
+
+    text: str
+    span: Span
+    words: list[N.Word]
+
+
+@dataclass
+class History:
+    """Speakers resolved so far in this article, in text order."""
+
+    quoted: list[tuple[int, list[SpeakerRef]]] = field(default_factory=list)
+
+    def last(self, before: int, want: Callable[[list[SpeakerRef]], bool]) -> tuple[int, list[SpeakerRef]] | None:
+        for pos, refs in reversed(self.quoted):
+            if pos < before and before - pos <= PRONOUN_WINDOW and want(refs):
+                return pos, refs
+        return None
+
+
+class Attributor:
+    """Resolves source mentions of one article; call ``resolve`` in text order."""
+
+    def __init__(self, article: Article, quoted: Callable[[int], bool] | None = None) -> None:
+        self.text = article.text
+        people = N.person_registry(self.text)
+        self.people = people + N.appositive_titles(self.text, people)
+        self.quoted = quoted or (lambda pos: False)
+        self.history = History()
+
+    # -- helpers -------------------------------------------------------------------
+    def sentences_between(self, a: int, b: int) -> int:
+        return len(_SENT_END_RE.findall(self.text, min(a, b), max(a, b)))
+
+    def full_name(self, short: str, pos: int) -> tuple[str, PersonEntry | None]:
+        """'Stoltenberg' -> 'Jens Stoltenberg' when the article names him in full."""
+        parts = short.split()
+        best: N.PersonEntry | None = None
+        for p in self.people:
+            pw = p.name.split()
+            if (
+                p.name == short
+                or (len(parts) < len(pw) and pw[-len(parts) :] == parts)
+                or (len(parts) == 1 and parts[0] in pw)
+            ):
+                if best is None or (p.span.start < pos and (best.span.start > pos or p.span.start > best.span.start)):
+                    best = p
+        return (best.name, best) if best else (short, None)
+
+    def by_title(self, norm: str, pos: int) -> N.PersonEntry | None:
+        best: N.PersonEntry | None = None
+        for p in self.people:
+            if p.title and N.title_matches(norm, p.title):
+                if best is None or (p.span.start < pos and (best.span.start > pos or p.span.start > best.span.start)):
+                    best = p
+        return best
+
+    def last_person_named(self, before: int) -> N.PersonEntry | None:
+        cands = [
+            p
+            for p in self.people
+            if p.span.end <= before and before - p.span.end <= PRONOUN_WINDOW and not self.quoted(p.span.start)
+        ]
+        return max(cands, key=lambda p: p.span.start) if cands else None
+
+    # -- entry points --------------------------------------------------------------
+    def resolve(self, source: Span | None, at: int) -> list[SpeakerRef]:
+        if source is None:
+            refs = self.continuation(at)
+        else:
+            refs = []
+            for m in self.mentions(source):
+                for resolver in RESOLVERS:
+                    ref = resolver(self, m, at)
+                    if ref is not None:
+                        if all(r.name != ref.name for r in refs):
+                            refs.append(ref)
+                        break
+        if refs:
+            self.history.quoted.append((at, refs))
+        return refs
+
+    def mentions(self, source: Span) -> list[Mention]:
+        text = self.text[source.start : source.end]
+        out: list[Mention] = []
+        pos = 0
+        for m in [*_SPLIT_AND_RE.finditer(text), None]:
+            end = m.start() if m else len(text)
+            part = text[pos:end]
+            s = source.start + pos + (len(part) - len(part.lstrip()))
+            e = source.start + pos + len(part.rstrip())
+            if e > s:
+                out.append(Mention(self.text[s:e], Span(s, e), N.words(self.text, s, e)))
+            pos = m.end() if m else len(text)
+        # "Affairs and Security Policy Boris Ruge": parts without a name or title join the next
+        return out
+
+    def continuation(self, at: int) -> list[SpeakerRef]:
+        prev = self.history.last(at, lambda refs: True)
+        if prev is None:
+            return []
+        pos, refs = prev
+        n = self.sentences_between(pos, at)
+        return [
+            SpeakerRef(
+                r.name,
+                r.type,
+                "continuation",
+                list(r.evidence_spans),
+                min(r.confidence, 0.7),
+                ["(no source)", f"{r.name} (quoted {n} sentence{'s' if n != 1 else ''} earlier)"],
+            )
+            for r in refs
+        ]
+
+
+PersonEntry = N.PersonEntry
+Resolver = Callable[[Attributor, Mention, int], SpeakerRef | None]
+
+
+def _pronoun(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    low = m.text.lower()
+    if low not in N.PRONOUNS:
+        return None
+    chain = [f'"{m.text}"']
+    if low in ("he", "she", "him", "her"):
+        prev = a.history.last(m.span.start, lambda refs: len(refs) == 1 and refs[0].type == "person")
+        named = a.last_person_named(m.span.start)
+        if prev and (named is None or named.span.start <= prev[0] or named.name == prev[1][0].name):
+            pos, refs = prev
+            n = a.sentences_between(pos, m.span.start)
+            chain.append(f"{refs[0].name} (quoted {n} sentence{'s' if n != 1 else ''} earlier)")
+            return SpeakerRef(refs[0].name, "person", "pronoun", [m.span], 0.85, chain)
+        if named:
+            n = a.sentences_between(named.span.end, m.span.start)
+            chain.append(f"{named.name} (named {n} sentence{'s' if n != 1 else ''} earlier)")
+            return SpeakerRef(named.name, "person", "pronoun", [m.span, named.span], 0.7, chain)
+        return SpeakerRef(m.text, "person", "pronoun", [m.span], 0.2, chain + ["(no antecedent)"])
+    prev = a.history.last(m.span.start, lambda refs: True)
+    if low == "they" and prev and (len(prev[1]) > 1 or prev[1][0].type == "organisation"):
+        refs = prev[1]
+        chain.append(" and ".join(r.name for r in refs) + " (quoted earlier)")
+        return SpeakerRef(" and ".join(r.name for r in refs), refs[0].type, "pronoun", [m.span], 0.5, chain)
+    return SpeakerRef(m.text, "unknown", "pronoun", [m.span], 0.2, chain + ["(no antecedent)"])
+
+
+def _head_index(ws: list[N.Word]) -> int:
+    """The head word of the first comma segment: the last word before 'of'/'for'/','."""
+    head = -1
+    for i, w in enumerate(ws):
+        if w.text in (",", "(", ";") or w.lower in ("of", "for", "in", "at", "on", "who", "which"):
+            break
+        if w.text[0].isalpha():
+            head = i
+    return head
+
+
+def _organisation(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    ws = m.words
+    h = _head_index(ws)
+    if h < 0:
+        return None
+    head = ws[h]
+    classes = [N.word_class(w) for w in ws]
+    if any(c == "N" for c in classes[: h + 1]) and head.lower not in N.ORG_NOUNS:
+        return None
+    is_org_noun = head.lower in N.ORG_NOUNS
+    if not is_org_noun and classes[h] != "O":
+        return None
+    if any(c == "T" for c in classes[: h + 1]) and not is_org_noun:
+        return None
+    proper = [w for w in ws[:h] if w.is_cap and w.lower not in N.FUNCTION_WORDS and classes[ws.index(w)] != "T"]
+    if is_org_noun and proper and not head.is_cap:
+        name = a.text[proper[0].start : proper[-1].end]  # "the Bild publication" -> "Bild"
+    else:
+        first = next((i for i, w in enumerate(ws) if w.lower not in N.DROP_IN_TITLES), 0)
+        name = a.text[ws[first].start : m.span.end].rstrip(",.;: ")
+    if not any(w.is_cap for w in ws):
+        # "the newspaper": the last organisation quoted before
+        prev = a.history.last(m.span.start, lambda refs: refs[0].type == "organisation")
+        if prev and ws[0].lower in ("the", "this", "that"):
+            return SpeakerRef(
+                prev[1][0].name, "organisation", "nominal", [m.span], 0.6, [f'"{m.text}"', prev[1][0].name]
+            )
+        return SpeakerRef(name, "organisation", "nominal", [m.span], 0.3, [f'"{m.text}"'])
+    return SpeakerRef(name, "organisation", "name", [m.span], 0.8, [f'"{m.text}"'])
+
+
+def _full_name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    """A name of two words or more, or one the article gives in full, wins over organisation cues."""
+    runs = N.name_runs(m.words)
+    if not runs:
+        return None
+    i, j = runs[0]
+    short = a.text[m.words[i].start : m.words[j - 1].end]
+    if j - i < 2 and a.full_name(short, at)[1] is None:
+        return None
+    return _name(a, m, at)
+
+
+def _name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    ws = m.words
+    runs = N.name_runs(ws)
+    if not runs:
+        return None
+    # prefer a name in the first comma segment ("Jānis Sārts, Director of ...")
+    i, j = runs[0]
+    short = a.text[ws[i].start : ws[j - 1].end]
+    full, entry = a.full_name(short, m.span.start)
+    classes = [N.word_class(w) for w in ws[:i]]
+    glued = any(c in "TO" for c in classes) and "," not in [w.text for w in ws[:i]]
+    chain = [f'"{m.text}"']
+    if glued:
+        chain.append(f'title "{a.text[ws[0].start : ws[i - 1].end]}" glued to "{short}"')
+    if full != short:
+        chain.append(f"{full} (full name in the article)")
+    via = "glued-title" if glued else "name"
+    conf = 0.95 if entry or len(short.split()) > 1 else 0.8
+    return SpeakerRef(full, "person", via, [m.span] + ([entry.span] if entry else []), conf, chain)
+
+
+def _title(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    norm = N.normalise_title(m.text)
+    if not any(w in N.TITLE_WORDS for w in norm.split()):
+        return None
+    entry = a.by_title(norm, m.span.start)
+    if entry:
+        chain = [f'"{m.text}"', f'{entry.name} (named as "{N.display_title(entry.title)}")']
+        return SpeakerRef(entry.name, "person", "title", [m.span, entry.span], 0.85, chain)
+    return SpeakerRef(N.display_title(norm), "person", "title", [m.span], 0.3, [f'"{m.text}"', "(unresolved title)"])
+
+
+def _nominal(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    ws = [w for w in m.words if w.text[0].isalpha()]
+    if not ws:
+        return None
+    first = next((i for i, w in enumerate(ws) if w.lower not in N.DROP_IN_TITLES), 0)
+    name = a.text[ws[first].start : ws[-1].end]
+    return SpeakerRef(name, "unknown", "nominal", [m.span], 0.3, [f'"{m.text}"'])
+
+
+RESOLVERS: list[Resolver] = [_pronoun, _full_name, _organisation, _name, _title, _nominal]

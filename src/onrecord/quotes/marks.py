@@ -1,0 +1,122 @@
+"""Quotation marks: pair them into quoted runs, including multi-paragraph quotes.
+
+A *run* is what sits between an opening and a closing mark.  A paragraph that opens
+with a quotation mark and never closes it continues into the next paragraph when
+that one opens with a mark too (the newspaper convention); the run then has one
+fragment per paragraph.  A mark left open at the end of a paragraph that is not
+continued closes at the paragraph end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from onrecord.models import Span
+
+OPENERS = frozenset("\u201c\u201e\u00ab\u201f")
+CLOSERS = frozenset("\u201d\u00bb")
+STRAIGHT = '"'
+ALL_MARKS = OPENERS | CLOSERS | {STRAIGHT}
+_PARA_RE = re.compile(r"[^\n]+")
+
+
+@dataclass
+class QuoteRun:
+    """One quotation: ``fragments`` are the inner texts (marks excluded), one per paragraph."""
+
+    fragments: list[Span] = field(default_factory=list)
+    open_mark: int = -1  # offset of the opening mark
+    close_mark: int | None = None  # offset of the closing mark, None when left open
+
+    @property
+    def start(self) -> int:
+        return self.fragments[0].start
+
+    @property
+    def end(self) -> int:
+        return self.fragments[-1].end
+
+    @property
+    def outer(self) -> Span:
+        end = self.close_mark + 1 if self.close_mark is not None else self.end
+        return Span(self.open_mark, end)
+
+    def n_words(self, text: str) -> int:
+        return sum(len(f.slice(text).split()) for f in self.fragments)
+
+
+def _is_open_straight(text: str, i: int) -> bool:
+    """A straight quote opens when it follows a space, an opening bracket or the line start."""
+    prev = text[i - 1] if i > 0 else "\n"
+    return prev.isspace() or prev in "([{\u2014\u2013-/:" or prev in OPENERS
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+def _scan_line(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], int | None]:
+    """Closed (open, close) mark pairs in one line, and the offset of a mark left open."""
+    pairs: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for i in range(start, end):
+        ch = text[i]
+        if ch not in ALL_MARKS:
+            continue
+        if open_at is None:
+            if ch in OPENERS or (ch == STRAIGHT and _is_open_straight(text, i)):
+                open_at = i
+            continue
+        if ch in CLOSERS or ch == STRAIGHT:
+            pairs.append((open_at, i))
+            open_at = None
+        elif ch in OPENERS:  # a second opener: the first was never closed
+            open_at = i
+    return pairs, open_at
+
+
+def find_runs(text: str) -> list[QuoteRun]:
+    """Every quoted run of ``text``, in order of its opening mark."""
+    runs: list[QuoteRun] = []
+    pending: QuoteRun | None = None  # a run left open at the end of the previous paragraph
+    for m in _PARA_RE.finditer(text):
+        ls, le = m.start(), m.end()
+        if not text[ls:le].strip():
+            continue
+        first = _trim(text, ls, le).start
+        if pending is not None and text[first] not in OPENERS | {STRAIGHT}:
+            runs.append(pending)
+            pending = None
+        pairs, open_at = _scan_line(text, ls, le)
+        if pending is not None:
+            # the paragraph opens with a mark and continues the pending run
+            if pairs and pairs[0][0] == first:
+                close = pairs[0][1]
+                pending.fragments.append(_trim(text, first + 1, close))
+                pending.close_mark = close
+                runs.append(pending)
+                pending = None
+                pairs = pairs[1:]
+            elif open_at == first:
+                pending.fragments.append(_trim(text, first + 1, le))
+                open_at = None
+            else:
+                runs.append(pending)
+                pending = None
+        for o, c in pairs:
+            frag = _trim(text, o + 1, c)
+            if frag.end > frag.start:
+                runs.append(QuoteRun([frag], o, c))
+        if open_at is not None:
+            frag = _trim(text, open_at + 1, le)
+            if frag.end > frag.start:
+                pending = QuoteRun([frag], open_at, None)
+    if pending is not None:
+        runs.append(pending)
+    runs.sort(key=lambda r: r.open_mark)
+    return runs

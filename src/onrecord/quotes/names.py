@@ -1,0 +1,246 @@
+"""Names, titles and organisations found in an article's text without NER.
+
+Words are classed as title words ("Secretary", "SG", "Admiral"), organisation words
+("Ministry", "NATO", "Office"), connectors ("of", "for"), function words and other
+capitalised words; a person name is the run of other capitalised words that ends a
+capitalised sequence ("NATO SG Jens Stoltenberg" -> "Jens Stoltenberg").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from onrecord.models import Span
+
+WORD_RE = re.compile(r"[^\W\d_](?:[\w'\u2019.\-]*\w)?\.?|\(|\)|,|;|:|[.!?]")
+
+TITLE_WORDS = frozenset(
+    """secretary general secretary-general sg asg president vice-president minister
+    prime premier chancellor admiral general commander commander-in-chief chief chairman
+    chairwoman chair director spokesman spokeswoman spokesperson ambassador senator sen.
+    rep. representative governor gov. mayor king queen prince foreign defence defense deputy
+    assistant under vice acting head leader adviser advisor officer official councillor
+    lieutenant colonel col. gen. lt. major captain sergeant judge justice attorney
+    candidate nominee speaker congressman congresswoman mr. mrs. ms. dr. prof. professor
+    sir lord lady pope bishop envoy commissioner counsel executive ceo founder manager
+    analyst expert economist editor correspondent reporter anchor host coach""".split()
+)
+RANK_WORDS = frozenset("assistant deputy vice under acting associate".split())
+ORG_WORDS = frozenset(
+    """nato alliance office ministry department agency committee council commission
+    organisation organization association union party parliament congress senate house
+    government administration forces army navy force command center centre institute
+    university college school foundation company corporation corp. inc. inc ltd group
+    bank fund court bureau service services news times post journal tribune herald
+    guardian gazette press network channel publication newspaper magazine tabloid
+    radio tv television agency reuters bild cnn bbc lrt affairs policy defence defense
+    security communications excellence headquarters staff board campaign team
+    republic federation kingdom states nations""".split()
+)
+ORG_NOUNS = frozenset(
+    """publication newspaper paper tabloid magazine outlet agency ministry office government
+    administration company firm department committee council commission party campaign
+    organisation organization alliance network channel website site report study poll
+    survey statement release broadcaster daily weekly journal station""".split()
+)
+CONNECTORS = frozenset("of for and the de von van der da del la le bin al".split())
+FUNCTION_WORDS = frozenset(
+    """the a an in on at to of for and or but so as by from with into over after before
+    since while when where what which who whom whose why how this that these those there
+    then than it its he she they we i you his her their our my your him them us me
+    according however meanwhile also earlier later today yesterday tomorrow monday tuesday
+    wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december if not no yes all some many most more
+    other another each every one two three both new news said says images source""".split()
+)
+PRONOUNS = {
+    "he": "person",
+    "she": "person",
+    "him": "person",
+    "her": "person",
+    "they": "unknown",
+    "it": "unknown",
+    "we": "unknown",
+    "i": "unknown",
+}
+ABBREVIATIONS = {
+    "sg": "secretary general",
+    "asg": "assistant secretary general",
+    "pm": "prime minister",
+    "alliance": "nato",
+    "north atlantic treaty organisation": "nato",
+    "north atlantic treaty organization": "nato",
+    "north atlantic alliance": "nato",
+    "defense": "defence",
+}
+DROP_IN_TITLES = frozenset("the a an new current newly appointed incoming outgoing then his her its".split())
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @property
+    def is_cap(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
+    """Words and punctuation; a final period stays only on short abbreviations ("Mr.", "Gen.")."""
+    end = len(text) if end is None else end
+    out: list[Word] = []
+    for m in WORD_RE.finditer(text, start, end):
+        w, s, e = m.group(), m.start(), m.end()
+        if len(w) > 4 and w.endswith(".") and w.count(".") == 1:
+            out.append(Word(w[:-1], s, e - 1))
+            out.append(Word(".", e - 1, e))
+        else:
+            out.append(Word(w, s, e))
+    return out
+
+
+def word_class(w: Word) -> str:
+    """T title, O organisation, C connector, F function, N other capitalised, L lower, P punct."""
+    low = w.lower.rstrip(".") if not w.lower.endswith(".") or len(w.text) > 4 else w.lower
+    if not w.text[0].isalpha():
+        return "P"
+    if w.lower in TITLE_WORDS or low in TITLE_WORDS:
+        return "T"
+    if w.lower in ORG_WORDS or low in ORG_WORDS or (w.text.isupper() and len(w.text) >= 2):
+        return "O"
+    if w.lower in CONNECTORS:
+        return "C"
+    if w.lower in FUNCTION_WORDS:
+        return "F"
+    return "N" if w.is_cap else "L"
+
+
+def name_runs(ws: list[Word]) -> list[tuple[int, int]]:
+    """Index ranges [i, j) of person-name runs: N words ending a capitalised sequence."""
+    classes = [word_class(w) for w in ws]
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(ws):
+        if classes[i] != "N":
+            i += 1
+            continue
+        j = i
+        while j < len(ws) and classes[j] == "N" and ws[j].start - (ws[j - 1].end if j > i else ws[j].start) <= 1:
+            j += 1
+        follows_org = j < len(ws) and classes[j] in "TO" and ws[j].start - ws[j - 1].end <= 1
+        if not follows_org and j - i <= 4:
+            runs.append((i, j))
+        i = j
+    return runs
+
+
+def normalise_title(text: str) -> str:
+    """'the new NATO SG' -> 'nato secretary general'; '(...)' asides are dropped."""
+    t = re.sub(r"\(([^)]*)\)", lambda m: " " + m.group(1) + " " if m.group(1).isupper() else " ", text)
+    t = t.lower().replace("\u2019s", "").replace("'s", "")
+    t = re.sub(r"[-\u2013\u2014]", " ", t)
+    t = re.sub(r"[^\w\s.]", " ", t)
+    t = " " + " ".join(t.split()) + " "
+    for short, full in sorted(ABBREVIATIONS.items(), key=lambda kv: -len(kv[0])):
+        t = t.replace(f" {short} ", f" {full} ")
+    toks = [w for w in t.split() if w not in DROP_IN_TITLES]
+    out: list[str] = []
+    for w in toks:  # "nato nato secretary general" after expanding "(NATO)"
+        if not out or out[-1] != w:
+            out.append(w)
+    return " ".join(out)
+
+
+def display_title(norm: str) -> str:
+    small = {"of", "for", "and", "the"}
+    return " ".join(w.upper() if w == "nato" else (w if w in small else w.capitalize()) for w in norm.split())
+
+
+def title_matches(mention: str, entry: str) -> bool:
+    """Does a normalised title mention fit a normalised title the article gave a person?"""
+    m, e = mention.split(), entry.split()
+    if not m or not any(w in TITLE_WORDS for w in m):
+        return False
+    if set(m) - set(e):
+        return False
+    return {w for w in m if w in RANK_WORDS} == {w for w in e if w in RANK_WORDS}
+
+
+@dataclass
+class PersonEntry:
+    name: str
+    span: Span
+    title: str  # normalised, may be empty
+
+
+def _title_before(ws: list[Word], i: int, classes: list[str]) -> tuple[int, int] | None:
+    """Index range of the title words right before the name starting at word ``i``."""
+    j = i
+    depth = 0
+    while j > 0:
+        prev = ws[j - 1]
+        c = classes[j - 1]
+        if prev.text == ")":
+            depth += 1
+        elif prev.text == "(":
+            depth -= 1
+        elif depth == 0:
+            if c in "PFL" and prev.lower not in TITLE_WORDS:
+                break
+            if c == "C" and prev.lower == "and" and j >= 2 and classes[j - 2] == "N":
+                break
+        j -= 1
+    k = j
+    while k < i and classes[k] == "C":
+        k += 1
+    if k >= i or not any(classes[x] == "T" for x in range(k, i)):
+        return None
+    return k, i
+
+
+def _title_after(ws: list[Word], j: int, classes: list[str]) -> tuple[int, int] | None:
+    """Index range of an appositive title after the name ending at word ``j`` (", Director of ...")."""
+    if j >= len(ws) or ws[j].text != "," or j + 1 >= len(ws) or classes[j + 1] != "T":
+        return None
+    k = j + 1
+    while k < len(ws) and classes[k] in "TONC":
+        k += 1
+    return j + 1, k
+
+
+def person_registry(text: str) -> list[PersonEntry]:
+    """Every full person name (two words or more) with the title given to it there, if any."""
+    ws = words(text)
+    classes = [word_class(w) for w in ws]
+    out: list[PersonEntry] = []
+    for i, j in name_runs(ws):
+        if j - i < 2:
+            continue
+        name = text[ws[i].start : ws[j - 1].end]
+        rng = _title_before(ws, i, classes) or _title_after(ws, j, classes)
+        title = normalise_title(text[ws[rng[0]].start : ws[rng[1] - 1].end]) if rng else ""
+        out.append(PersonEntry(name, Span(ws[i].start, ws[j - 1].end), title))
+    return out
+
+
+def appositive_titles(text: str, people: list[PersonEntry]) -> list[PersonEntry]:
+    """'the Chairman of the NATO Military Committee, Admiral Rob Bauer' -> title for Rob Bauer."""
+    out: list[PersonEntry] = []
+    for p in people:
+        m = re.search(
+            r"(?:^|[\s(])(?:[Tt]he\s+)?([A-Z][\w\s\-]{2,80}?),\s*(?:[A-Z][\w.\-]*\s+)*$",
+            text[max(0, p.span.start - 120) : p.span.start],
+        )
+        if not m:
+            continue
+        cand = normalise_title(m.group(1))
+        if any(w in TITLE_WORDS for w in cand.split()):
+            out.append(PersonEntry(p.name, p.span, cand))
+    return out

@@ -1,0 +1,300 @@
+"""Dependency rules that find cues with their source and content in one parsed sentence.
+
+Each rule in ``RULES`` takes a :class:`Sent` (a spaCy sentence plus the character offset
+of its parsed unit) and yields :class:`Candidate` objects in article offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from onrecord.models import Span
+
+from .lexicon import CUE_NOUNS, HAND_CUES, cue_precision
+
+Token = Any  # spacy.tokens.Token
+
+SUBJ_DEPS = ("nsubj", "nsubjpass", "csubj")
+INHERIT_DEPS = ("advcl", "conj", "xcomp", "pcomp", "acl")
+CONTENT_PREPS = ("for", "about", "on", "against", "over", "that")
+NO_DOBJ = frozenset("tell tells told telling ask asks asked asking say says said saying add added".split())
+NOT_SOURCES = frozenset("image images photo photos source credit credits caption video read watch related tags".split())
+QUOTE_CHARS = frozenset('"\u201c\u201d\u201e\u00ab\u00bb')
+
+
+@dataclass
+class Thresholds:
+    """Cue-precision floors per kind of content; tuned on PolNeAR train."""
+
+    ccomp: float = 0.05
+    xcomp: float = 0.45
+    prep: float = 0.3
+    dobj: float = 0.55
+    bare: float = 0.5
+
+
+TH = Thresholds()
+
+
+@dataclass
+class Candidate:
+    cue: list[Span]
+    source: Span | None
+    content: list[Span]
+    sentence: Span
+    rule: str
+    confidence: float = 0.8
+    verb: Token | None = field(default=None, repr=False)
+    inherited: bool = False  # the source is the subject of a governing verb ("…, adding …")
+
+    @property
+    def anchor(self) -> int:
+        if self.cue:
+            return self.cue[0].start
+        return self.content[0].start if self.content else self.sentence.start
+
+
+def _never(pos: int) -> bool:
+    return False
+
+
+@dataclass
+class Sent:
+    span: Any  # spacy.tokens.Span
+    base: int
+    quoted: Callable[[int], bool] = _never  # is an article offset inside a quotation?
+
+    def start(self, t: Token) -> int:
+        return self.base + t.idx
+
+    def end(self, t: Token) -> int:
+        return self.base + t.idx + len(t.text)
+
+    @property
+    def char_span(self) -> Span:
+        return Span(self.start(self.span[0]), self.end(self.span[-1]))
+
+
+def spans_of(sent: Sent, toks: Iterable[Token], *, trim_punct: bool = True) -> list[Span]:
+    """Contiguous character spans covering ``toks`` (adjacent tokens merge)."""
+    ts = sorted({t.i: t for t in toks}.values(), key=lambda t: t.i)
+    if trim_punct:
+        while ts and (ts[0].is_punct or ts[0].is_space) and ts[0].text not in QUOTE_CHARS:
+            ts.pop(0)
+        while ts and (ts[-1].is_punct or ts[-1].is_space) and ts[-1].text not in QUOTE_CHARS:
+            ts.pop()
+    out: list[Span] = []
+    prev = None
+    for t in ts:
+        if t.is_space:
+            continue
+        if prev is not None and t.i == prev.i + 1 and out:
+            out[-1] = Span(out[-1].start, sent.end(t))
+        else:
+            out.append(Span(sent.start(t), sent.end(t)))
+        prev = t
+    return out
+
+
+def subject_of(t: Token, sent: Sent | None = None, depth: int = 0) -> tuple[Token | None, bool]:
+    """The subject of verb ``t`` (climbing to a governing verb), and whether it was inherited."""
+    for c in t.children:
+        if c.dep_ in SUBJ_DEPS and not (sent and sent.quoted(sent.start(c)) and not sent.quoted(sent.start(t))):
+            if c.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
+                return t.head, depth > 0
+            return c, depth > 0
+    if depth < 3 and t.dep_ in INHERIT_DEPS and t.head.i != t.i:
+        head = t.head
+        if sent and not sent.quoted(sent.start(t)):
+            # "X said, “A is B” urging …": the parser hangs 'urging' on a verb inside the quote
+            while sent.quoted(sent.start(head)) and head.head.i != head.i:
+                head = head.head
+        if head.tag_.startswith("VB") and not (sent and sent.quoted(sent.start(head))):
+            subj, _ = subject_of(head, sent, depth + 1)
+            return subj, subj is not None
+    return None, False
+
+
+def source_tokens(subj: Token) -> list[Token]:
+    if subj.dep_ not in SUBJ_DEPS:  # the noun a relative clause hangs on
+        toks = [t for t in subj.subtree if t.i <= subj.i or t.dep_ in ("compound", "flat")]
+    else:
+        toks = [t for t in subj.subtree if t.text not in QUOTE_CHARS]
+    toks.sort(key=lambda t: t.i)
+    # "BRUSSELS (Belgium): NATO SG Jens Stoltenberg" -> after the colon
+    colon = [i for i, t in enumerate(toks) if ":" in t.text and t.is_punct and t.i < subj.i]
+    if colon:
+        toks = toks[colon[-1] + 1 :]
+    # ", against the backdrop of ..." -> cut the aside
+    for i in range(1, len(toks) - 1):
+        if toks[i].text == "," and toks[i + 1].tag_ == "IN" and toks[i].i > subj.i:
+            return toks[:i]
+    return toks
+
+
+def cue_tokens(t: Token, subj: Token | None, extra: Iterable[Token] = ()) -> list[Token]:
+    toks = [t, *extra]
+    for c in t.children:
+        if c.dep_ in ("aux", "auxpass", "neg", "prt"):
+            toks.append(c)
+        elif c.dep_ == "advmod" and abs(c.i - t.i) <= 2 and (subj is None or c.i > subj.i or c.i > t.i):
+            toks.append(c)
+        elif c.dep_ == "prep" and c.i > t.i and c.lower_ == "in":
+            pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if pobj is not None and pobj.lower_ in CUE_NOUNS:
+                toks.extend(x for x in c.subtree if x.i <= pobj.i)
+    return toks
+
+
+def content_of(t: Token) -> tuple[list[Token], str, list[Token]]:
+    """Content tokens, how they were found, and extra cue tokens (a governing preposition)."""
+    p = cue_precision(t.text)
+    kids = list(t.children)
+    for c in kids:
+        if c.dep_ == "ccomp":
+            return list(c.subtree), "ccomp", []
+    for c in kids:
+        if c.dep_ == "xcomp" and p >= TH.xcomp:
+            return list(c.subtree), "xcomp", []
+    for c in kids:
+        if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i == t.i + 1 and p >= TH.prep:
+            pobj = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
+            if pobj:
+                return [x for g in pobj for x in g.subtree], "prep", [c]
+    for c in kids:
+        if c.dep_ in ("dobj", "obj") and p >= TH.dobj and t.lower_ not in NO_DOBJ and c.tag_ != "PRP":
+            return list(c.subtree), "dobj", []
+    return [], "bare", []
+
+
+def _accept(t: Token, how: str, subj: Token | None) -> bool:
+    p = cue_precision(t.text)
+    floor = getattr(TH, how)
+    if how == "ccomp" and subj is None and t.lower_ not in HAND_CUES:
+        return p >= 0.3
+    if how == "bare":
+        return subj is not None and p >= floor
+    return p >= floor
+
+
+def verb_rule(sent: Sent) -> Iterator[Candidate]:
+    for t in sent.span:
+        if not t.tag_.startswith("VB") or t.dep_ in ("aux", "auxpass"):
+            continue
+        if sent.quoted(sent.start(t)):
+            continue
+        content, how, extra = content_of(t)
+        subj, inherited = subject_of(t, sent)
+        if not _accept(t, how, subj):
+            continue
+        src = source_tokens(subj) if subj is not None else []
+        cue = cue_tokens(t, subj, extra)
+        skip = {x.i for x in src} | {x.i for x in cue}
+        content = [x for x in content if x.i not in skip]
+        conf = min(0.95, 0.5 + cue_precision(t.text) / 2)
+        yield Candidate(
+            spans_of(sent, cue),
+            _one_span(spans_of(sent, src)),
+            spans_of(sent, content),
+            sent.char_span,
+            f"verb:{how}",
+            conf,
+            t,
+            inherited,
+        )
+
+
+def _one_span(spans: list[Span]) -> Span | None:
+    return Span(spans[0].start, spans[-1].end) if spans else None
+
+
+def according_rule(sent: Sent) -> Iterator[Candidate]:
+    for t in sent.span:
+        if t.lower_ != "according":
+            continue
+        to = next((c for c in t.children if c.lower_ == "to"), None)
+        if to is None and t.i + 1 < sent.span.end and t.doc[t.i + 1].lower_ == "to":
+            to = t.doc[t.i + 1]
+        if to is None:
+            continue
+        pobj = [x for c in to.children if c.dep_ == "pobj" for x in c.subtree]
+        phrase = {t.i, to.i} | {x.i for x in pobj} | {x.i for x in t.subtree}
+        content = [x for x in sent.span if x.i not in phrase]
+        yield Candidate(
+            spans_of(sent, [t, to]),
+            _one_span(spans_of(sent, pobj)),
+            spans_of(sent, content),
+            sent.char_span,
+            "according",
+            0.9,
+            t,
+        )
+
+
+def colon_rule(sent: Sent) -> Iterator[Candidate]:
+    """'Stoltenberg: NATO sees no direct threat' (headlines, interview style)."""
+    toks = list(sent.span)
+    colon = next((i for i, t in enumerate(toks) if t.text == ":"), None)
+    if colon is None or colon == 0 or colon > 6 or len(toks) - colon < 4:
+        return
+    pre = toks[:colon]
+    if any(t.lower_ in NOT_SOURCES for t in pre):
+        return
+    if any(t.tag_.startswith("VB") or t.tag_ == "CD" for t in pre) or not any(t.text[:1].isupper() for t in pre):
+        return
+    if not (pre[-1].tag_.startswith("NN") or pre[-1].tag_ == "PRP"):
+        return
+    post = toks[colon + 1 :]
+    if post and post[0].text in QUOTE_CHARS:
+        post = post[1:]
+    yield Candidate(
+        spans_of(sent, [toks[colon]], trim_punct=False),
+        _one_span(spans_of(sent, pre)),
+        spans_of(sent, post),
+        sent.char_span,
+        "colon",
+        0.7,
+    )
+
+
+Rule = Callable[[Sent], Iterator[Candidate]]
+RULES: list[Rule] = [verb_rule, according_rule, colon_rule]
+
+
+def candidates(sent: Sent) -> list[Candidate]:
+    return [c for rule in RULES for c in rule(sent)]
+
+
+def adjacent_verb(sent: Sent, run_open: int, run_close: int | None) -> Candidate | None:
+    """A verb of any kind framing a quote: 'X educated, “…”' or '“…,” X observed'."""
+    for t in sent.span:
+        subj, inherited = subject_of(t, sent) if t.tag_.startswith("VB") else (None, False)
+        if subj is None or sent.quoted(sent.start(t)):
+            continue
+        before = sent.end(t) <= run_open and run_open - sent.end(t) <= 3
+        nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
+        before = before and (nxt is None or nxt.text in (",", ":") or nxt.text in QUOTE_CHARS)
+        after = run_close is not None and sent.start(t) > run_close and sent.start(t) - run_close <= 25
+        after = after and (
+            subj.i < t.i
+            and subj.i > 0
+            and t.doc[subj.left_edge.i - 1].text in (",", *QUOTE_CHARS)
+            or subj.i > t.i
+            and t.i > 0
+            and t.doc[t.i - 1].text in (",", *QUOTE_CHARS)
+        )
+        if before or after:
+            src = source_tokens(subj)
+            return Candidate(
+                spans_of(sent, cue_tokens(t, subj)),
+                _one_span(spans_of(sent, src)),
+                [],
+                sent.char_span,
+                "verb:adjacent",
+                0.6,
+                t,
+                inherited,
+            )
+    return None
