@@ -120,6 +120,10 @@ def _live(lk: Linking) -> dict[str, list[Mention]]:
 
 def _speakers(lk: Linking) -> list[Speaker]:
     members = _live(lk)
+    roles_of: dict[str, list[RoleRecord]] = defaultdict(list)
+    for r in lk.roles:
+        if r.person_key:
+            roles_of[r.person_key].append(r)
     out = []
     for cid, ms in members.items():
         key = lk.keys[cid]
@@ -132,7 +136,7 @@ def _speakers(lk: Linking) -> list[Speaker]:
                 type=_type(cid, ms),
                 aliases=_aliases(ms, lk.names[cid]),
                 roles=sorted(
-                    (r for r in lk.roles if r.person_key == key),
+                    roles_of.get(key, []),
                     key=lambda r: (r.source != "import", r.start or "", r.title),
                 ),
                 uncertain=uncertain,

@@ -33,6 +33,8 @@ _EXTRA_FOLD = str.maketrans(
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower case, no diacritics, single spaces: "Jānis  Sārts" -> "janis sarts"."""
+    if text.isascii():
+        return " ".join(text.lower().split())
     t = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLD))
     t = "".join(c for c in t if not unicodedata.combining(c))
     return " ".join(t.lower().split())
@@ -229,6 +231,7 @@ class ParsedTitle:
         return (fold(self.title), fold(self.organisation) if self.organisation else None)
 
 
+@lru_cache(maxsize=50_000)
 def parse_title(phrase: str) -> ParsedTitle | None:
     """Split a title phrase into (title, organisation).
 

@@ -152,9 +152,12 @@ def cluster(items: Sequence[Item], params: ClusterParams | None = None, embedder
     return [find(i) for i in range(n)]
 
 
-def _bucket(date: str | None, days: int) -> int | None:
-    d = parse_iso(date if date and len(date) >= 10 else (date + "-15" if date else None))
-    return d.toordinal() // days if d else None
+def _day(date: str | None) -> tuple[int | None, bool]:
+    """(ordinal day, exact?) of a said date; a month-precision date sits mid-month, not exact."""
+    if not date:
+        return None, False
+    d = parse_iso(date if len(date) >= 10 else date + "-15")
+    return (d.toordinal(), len(date) >= 10) if d else (None, False)
 
 
 def _candidate_pairs(items: Sequence[Item], idxs: list[int], p: ClusterParams):
@@ -164,8 +167,10 @@ def _candidate_pairs(items: Sequence[Item], idxs: list[int], p: ClusterParams):
     """
     index: dict[tuple[int | None, str], list[int]] = defaultdict(list)
     buckets: dict[int, int | None] = {}
+    days: dict[int, tuple[int | None, bool]] = {}
     for i in idxs:
-        b = _bucket(items[i].date, p.window_days)
+        days[i] = _day(items[i].date)
+        b = days[i][0] // p.window_days if days[i][0] is not None else None
         buckets[i] = b
         for w in items[i].words:
             index[(b, w)].append(i)
@@ -182,20 +187,15 @@ def _candidate_pairs(items: Sequence[Item], idxs: list[int], p: ClusterParams):
                 for j in post:
                     counts[j] += 1
         counts.pop(i, None)
-        best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: p.max_candidates]
-        for j, shared in best:
-            if shared and _within(items[i].date, items[j].date, p.window_days):
+        if len(counts) > p.max_candidates:
+            best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: p.max_candidates]
+        else:
+            best = list(counts.items())
+        di, ei = days[i]
+        for j, _shared in best:
+            dj, ej = days[j]
+            if di is None or dj is None or abs(di - dj) <= p.window_days + (0 if ei and ej else 16):
                 yield i, j
-
-
-def _within(a: str | None, b: str | None, days: int) -> bool:
-    if not a or not b:
-        return True
-    da, db = parse_iso(a if len(a) >= 10 else a + "-15"), parse_iso(b if len(b) >= 10 else b + "-15")
-    if da is None or db is None:
-        return True
-    slack = 0 if len(a) >= 10 and len(b) >= 10 else 16
-    return abs((da - db).days) <= days + slack
 
 
 def _embed(items: Sequence[Item], embedder: Embedder) -> np.ndarray:
