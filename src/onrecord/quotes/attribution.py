@@ -232,10 +232,13 @@ def _name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     short = a.text[ws[i].start : ws[j - 1].end]
     full, entry = a.full_name(short, m.span.start)
     classes = [N.word_class(w) for w in ws[:i]]
-    glued = any(c in "TO" for c in classes) and "," not in [w.text for w in ws[:i]]
+    glued = bool(classes) and classes[-1] in "TO"
     chain = [f'"{m.text}"']
     if glued:
-        chain.append(f'title "{a.text[ws[0].start : ws[i - 1].end]}" glued to "{short}"')
+        k = i - 1
+        while k > 0 and N.word_class(ws[k - 1]) in "TOC" and ws[k - 1].text != ",":
+            k -= 1
+        chain.append(f'title "{a.text[ws[k].start : ws[i - 1].end]}" glued to "{short}"')
     if full != short:
         chain.append(f"{full} (full name in the article)")
     via = "glued-title" if glued else "name"

@@ -187,11 +187,15 @@ def _clip_before(spans: list[Span], cut: int) -> list[Span]:
 
 
 def _clip_co_cues(cands: list[R.Candidate]) -> None:
-    """'X urged, “A” adding “B”': the content of 'urged' stops before 'adding'."""
+    """'X urged, “A” adding “B”': the content of 'urged' stops before 'adding', whose source is X."""
     for c2 in cands:
         if not c2.inherited or not c2.cue:
             continue
         cut = c2.cue[0].start
+        if c2.source is None:
+            prev = [c for c in cands if c.sentence == c2.sentence and c.anchor < cut and c.source]
+            if prev:
+                c2.source = prev[-1].source
         for c in cands:
             if c is not c2 and c.content and c.anchor < cut and c.content[0].start < cut < c.content[-1].end:
                 c.content = _clip_before(c.content, cut)

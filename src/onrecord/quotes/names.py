@@ -151,11 +151,19 @@ def normalise_title(text: str) -> str:
     for short, full in sorted(ABBREVIATIONS.items(), key=lambda kv: -len(kv[0])):
         t = t.replace(f" {short} ", f" {full} ")
     toks = [w for w in t.split() if w not in DROP_IN_TITLES]
+    return " ".join(_drop_repeats(toks))
+
+
+def _drop_repeats(toks: list[str]) -> list[str]:
+    """'nato nato secretary general secretary general' (after expanding '(NATO)', '(SG)') -> once."""
     out: list[str] = []
-    for w in toks:  # "nato nato secretary general" after expanding "(NATO)"
-        if not out or out[-1] != w:
-            out.append(w)
-    return " ".join(out)
+    for w in toks:
+        out.append(w)
+        for n in (1, 2, 3):
+            if len(out) >= 2 * n and out[-n:] == out[-2 * n : -n]:
+                del out[-n:]
+                break
+    return out
 
 
 def display_title(norm: str) -> str:
@@ -180,13 +188,15 @@ class PersonEntry:
     title: str  # normalised, may be empty
 
 
-def _title_before(ws: list[Word], i: int, classes: list[str]) -> tuple[int, int] | None:
+def _title_before(text: str, ws: list[Word], i: int, classes: list[str]) -> tuple[int, int] | None:
     """Index range of the title words right before the name starting at word ``i``."""
     j = i
     depth = 0
     while j > 0:
         prev = ws[j - 1]
         c = classes[j - 1]
+        if "\n" in text[prev.end : ws[j].start]:
+            break
         if prev.text == ")":
             depth += 1
         elif prev.text == "(":
@@ -224,7 +234,7 @@ def person_registry(text: str) -> list[PersonEntry]:
         if j - i < 2:
             continue
         name = text[ws[i].start : ws[j - 1].end]
-        rng = _title_before(ws, i, classes) or _title_after(ws, j, classes)
+        rng = _title_before(text, ws, i, classes) or _title_after(ws, j, classes)
         title = normalise_title(text[ws[rng[0]].start : ws[rng[1] - 1].end]) if rng else ""
         out.append(PersonEntry(name, Span(ws[i].start, ws[j - 1].end), title))
     return out

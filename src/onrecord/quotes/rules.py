@@ -169,8 +169,18 @@ def content_of(t: Token) -> tuple[list[Token], str, list[Token]]:
     return [], "bare", []
 
 
+def _between_quotes(t: Token) -> bool:
+    """'“A” adding “B”': a participle framed by quotation marks."""
+    doc = t.doc
+    prev = doc[t.i - 1].text if t.i > 0 else ""
+    nxt = doc[t.i + 1].text if t.i + 1 < len(doc) else ""
+    return prev in QUOTE_CHARS and (nxt in QUOTE_CHARS or nxt in (",", ":"))
+
+
 def _accept(t: Token, how: str, subj: Token | None) -> bool:
     p = cue_precision(t.text)
+    if subj is None and t.tag_ == "VBG" and p >= 0.5 and _between_quotes(t):
+        return True
     floor = getattr(TH, how)
     if how == "ccomp" and subj is None and t.lower_ not in HAND_CUES:
         return p >= 0.3
@@ -190,6 +200,7 @@ def verb_rule(sent: Sent) -> Iterator[Candidate]:
         if not _accept(t, how, subj):
             continue
         src = source_tokens(subj) if subj is not None else []
+        inherited = inherited or (subj is None and t.tag_ == "VBG")
         cue = cue_tokens(t, subj, extra)
         skip = {x.i for x in src} | {x.i for x in cue}
         content = [x for x in content if x.i not in skip]
