@@ -8,6 +8,7 @@ from the normalised body.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -108,22 +109,26 @@ def raw_terms(article: Article, body: str) -> Counter[str]:
 
 def weigh(
     terms: Counter[str],
-    idf: dict[str, float] | None,
-    default_idf: float,
+    df: dict[str, int],
+    documents: int,
     top_k: int,
     entity_boost: float = 1.5,
 ) -> dict[str, float]:
-    """Top-k terms by sublinear tf x idf, L2-normalised (cosine = dot product)."""
-    idf = idf or {}
+    """Top-k terms by sublinear tf x idf, L2-normalised (cosine = dot product).
+
+    idf = log((documents + 1) / (df + 1)); entities weigh ``entity_boost`` times more.
+    """
+    log_n = math.log(documents + 1)
+    log, get = math.log, df.get
     scored: list[tuple[float, str]] = []
     for term, n in terms.items():
-        w = (1.0 + math.log(n)) * idf.get(term, default_idf)
+        w = (1.0 + log(n)) * (log_n - log(get(term, 0) + 1))
+        if w <= 0:
+            continue
         if term.startswith(ENTITY_PREFIX):
             w *= entity_boost
-        if w > 0:
-            scored.append((w, term))
-    scored.sort(key=lambda x: (-x[0], x[1]))
-    top = scored[:top_k]
+        scored.append((w, term))
+    top = heapq.nsmallest(top_k, scored, key=lambda x: (-x[0], x[1]))
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
     return {t: round(w / norm, 5) for w, t in top}
 

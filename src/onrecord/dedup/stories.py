@@ -17,7 +17,6 @@ content alone must reach ``threshold``.
 from __future__ import annotations
 
 import math
-from array import array
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,29 @@ import numpy as np
 
 from onrecord.dedup import background
 from onrecord.dedup.features import iso_day, weigh
+
+
+class _Posting:
+    """Article numbers and weights of one term, in growable numpy arrays."""
+
+    __slots__ = ("idx", "n", "w")
+
+    def __init__(self) -> None:
+        self.idx = np.empty(4, dtype=np.int32)
+        self.w = np.empty(4, dtype=np.float32)
+        self.n = 0
+
+    def append(self, j: int, weight: float) -> None:
+        if self.n == len(self.idx):
+            self.idx = np.resize(self.idx, 2 * self.n)
+            self.w = np.resize(self.w, 2 * self.n)
+        self.idx[self.n] = j
+        self.w[self.n] = weight
+        self.n += 1
+
+    def last(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        lo = max(0, self.n - m)
+        return self.idx[lo : self.n], self.w[lo : self.n]
 
 
 @dataclass(frozen=True)
@@ -49,24 +71,21 @@ class StoryIndex:
         self.day_window = day_window
         self.top_k = top_k
         self.max_postings = max_postings
-        self._bg_n, self._bg_df = background.load()
-        self._run_n = 0
-        self._run_df: Counter[str] = Counter()
-        self._postings: dict[str, tuple[array, array]] = {}
+        bg_n, bg_df = background.load()
+        self._n = bg_n  # background documents + indexed articles
+        self._df: dict[str, int] = dict(bg_df)  # background + indexed document frequencies
+        self._postings: dict[str, _Posting] = {}
         self._days: list[int | None] = []
         self._ids: list[str] = []
         self._stories: list[str] = []
 
     # -- features -----------------------------------------------------------
     def idf(self, term: str) -> float:
-        n = self._bg_n + self._run_n
-        df = self._bg_df.get(term, 0) + self._run_df.get(term, 0)
-        return math.log((n + 1) / (df + 1))
+        return math.log((self._n + 1) / (self._df.get(term, 0) + 1))
 
     def features(self, terms: Counter[str], published: str | None) -> dict[str, Any]:
         """JSON-serialisable story features of one article (what the store keeps)."""
-        idf = {t: self.idf(t) for t in terms}
-        weights = weigh(terms, idf, default_idf=0.0, top_k=self.top_k)
+        weights = weigh(terms, self._df, self._n, top_k=self.top_k)
         day = iso_day(published)
         return {"terms": weights, "day": day}
 
@@ -100,8 +119,9 @@ class StoryIndex:
             posting = self._postings.get(term)
             if posting is None:
                 continue
-            idx_parts.append(np.frombuffer(posting[0][-m:], dtype=np.int32))
-            w_parts.append(np.frombuffer(posting[1][-m:], dtype=np.float32) * w)
+            idx, wts = posting.last(m)
+            idx_parts.append(idx)
+            w_parts.append(wts * w)
         if not idx_parts:
             return None
         return np.bincount(np.concatenate(idx_parts), weights=np.concatenate(w_parts))
@@ -118,14 +138,14 @@ class StoryIndex:
         self._ids.append(article_id)
         self._stories.append(story_id)
         self._days.append(features.get("day"))
+        postings, df = self._postings, self._df
         for term, w in weights.items():
-            posting = self._postings.get(term)
+            posting = postings.get(term)
             if posting is None:
-                posting = self._postings[term] = (array("i"), array("f"))
-            posting[0].append(j)
-            posting[1].append(w)
-        self._run_n += 1
-        self._run_df.update(weights.keys())
+                posting = postings[term] = _Posting()
+            posting.append(j, w)
+            df[term] = df.get(term, 0) + 1
+        self._n += 1
 
     def __len__(self) -> int:
         return len(self._ids)
