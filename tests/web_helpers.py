@@ -8,6 +8,9 @@ statement, a Rutte statement, and an article whose text carries markup.
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,13 +135,15 @@ Ukrinform, 23 January 2024
 
 "We don't see any direct or imminent threat against any NATO Ally," Stoltenberg stated on Tuesday.
 
-"We will have the big exercise starting later this week, which will be the biggest exercise in decades for NATO," he said.
+"We will have the big exercise starting later this week, which will be the biggest exercise in decades \
+for NATO," he said.
 """
 A2 = """NATO chief sees no immediate threat from Russia
 
 Monitoring Desk, 24 January 2024
 
-NATO Secretary General Jens Stoltenberg spoke in Brussels. "We see no direct or immediate threat to any NATO ally," Stoltenberg said.
+NATO Secretary General Jens Stoltenberg spoke in Brussels. \
+"We see no direct or immediate threat to any NATO ally," Stoltenberg said.
 
 "It will be the largest exercise in decades for NATO," he added.
 """
@@ -259,3 +264,99 @@ def fake_ingest(paths: list[str], store: Store, **_: Any) -> Any:
             s.new += 1
     store.refresh_search_index()
     return s
+
+
+# ------------------------------------------------------------- real corpus
+XSS_ARTICLE = f"""Markup in the news {XSS_TEXT}
+
+Test Wire, 1 February 2024
+
+The page carried {XSS_TEXT} in its text, and readers saw it as plain text.
+
+"Markup such as <script>window.__xss=1</script> must always show as text," said Jane Doe, \
+a researcher at the Example Institute.
+"""
+
+_CORPUS_CACHE: dict[str, str] = {}
+
+
+def corpus_paths() -> list[str]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shared = Path(os.environ.get("ONRECORD_SHARED", root.parent / "shared"))
+    paths = [shared / "corpora" / "seeds", root / "examples" / "corpus"]
+    return [str(p) for p in paths if p.exists()]
+
+
+def build_corpus_db(workdir: Any) -> str:
+    """Seeds + example corpus + the markup article, ingested by the real pipeline; built once per run.
+
+    Raises ImportError when the pipeline (or a stage it needs) cannot be imported yet.
+    """
+    if "db" in _CORPUS_CACHE:
+        return _CORPUS_CACHE["db"]
+    from pathlib import Path
+
+    from onrecord.pipeline import ingest
+
+    work = Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    xss = work / "markup"
+    xss.mkdir(exist_ok=True)
+    (xss / "test-wire_markup.txt").write_text(XSS_ARTICLE, encoding="utf-8")
+    db = str(work / "corpus.db")
+    store = Store(db)
+    ingest([*corpus_paths(), str(xss)], store)
+    store.close()
+    _CORPUS_CACHE["db"] = db
+    return db
+
+
+def pipeline_importable() -> str | None:
+    """None when ``onrecord.pipeline.ingest`` can run; else why not (for pytest.skip)."""
+    try:
+        import onrecord.dedup  # noqa: F401
+        import onrecord.ingest  # noqa: F401
+        import onrecord.pipeline  # noqa: F401
+        import onrecord.quotes  # noqa: F401
+        import onrecord.speakers  # noqa: F401
+        from onrecord.ingest import normalise_body, read_inputs  # noqa: F401
+        from onrecord.quotes import extract_quotes_batch  # noqa: F401
+        from onrecord.speakers import link_corpus  # noqa: F401
+    except ImportError as exc:
+        return f"onrecord.pipeline is not importable yet ({exc}); the API/web tests need a pipeline-built store"
+    return None
+
+
+# ------------------------------------------------------------------ server
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1 in a background thread; yields the base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

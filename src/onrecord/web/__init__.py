@@ -197,7 +197,6 @@ def speaker(request: Request, key: str) -> Response:
         chart=render.timeline_chart(tl["buckets"], group),
         buckets=tl["buckets"],
         items=items[start : start + PAGE],
-        undated=tl["undated"],
         statements=drift,
         pg=_pager(request, len(items), page_no),
         kinds=KINDS,

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote as urlquote
@@ -76,10 +76,6 @@ def highlight_text(text: str, marks: Iterable[Mark], skip_ranges: Sequence[dict[
         if e > s:
             spans.append(Mark(s, e, "skip", None, str(r.get("reason", ""))))
     cuts = sorted({0, n, *(m.start for m in spans), *(m.end for m in spans)})
-    first_content: dict[int, list[str]] = {}
-    for m in spans:
-        if m.role == "content" and m.quote_id:
-            first_content.setdefault(m.start, [])
     starts: dict[str, int] = {}
     for m in spans:
         if m.role == "content" and m.quote_id:
@@ -276,12 +272,15 @@ def _render_svg(data: tuple[tuple[str, int], ...], group: str) -> str:
 
     rows = [{"period": p, "count": c} for p, c in data]
     width = max(240, min(720, 28 * len(rows)))
+    top = max(c for _, c in data)
+    step = max(1, -(-top // 5))
+    ticks = list(range(0, top + step, step))
     chart = (
         alt.Chart(alt.Data(values=rows), width=width, height=180)
-        .mark_bar(color="#2f6f9f")
+        .mark_bar(color="#2f6f9f", size=max(4, min(40, int(width / len(rows) * 0.75))))
         .encode(
             x=alt.X("period:O", title=group, sort=None, axis=alt.Axis(labelAngle=-45 if len(rows) > 6 else 0)),
-            y=alt.Y("count:Q", title="statements", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("count:Q", title="statements", axis=alt.Axis(values=ticks, format="d")),
             tooltip=["period:O", "count:Q"],
         )
         .properties(title=f"Statements per {group}")
@@ -293,11 +292,6 @@ def _render_svg(data: tuple[tuple[str, int], ...], group: str) -> str:
 
 
 # ----------------------------------------------------------------- misc
-def week_start(period: str) -> date | None:
-    d = _period_date(period)
-    return d - timedelta(days=d.weekday()) if d else None
-
-
 def url(*parts: str) -> str:
     """A path from parts, each percent-encoded (ids may hold any character)."""
     return "/" + "/".join(urlquote(str(p), safe="") for p in parts)

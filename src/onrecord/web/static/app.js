@@ -31,13 +31,4 @@
       if (status) status.textContent = "Reading and extracting quotes…";
     }
   });
-  // A highlighted quote is the point of the page: bring it into view and give it focus.
-  var target = location.hash && document.getElementById(location.hash.slice(1));
-  if (target && target.classList.contains("anchor")) {
-    var mark = target.nextElementSibling;
-    if (mark) {
-      mark.setAttribute("tabindex", "-1");
-      mark.classList.add("target");
-    }
-  }
 })();

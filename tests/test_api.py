@@ -1,0 +1,545 @@
+"""The JSON API and the server-rendered pages, through FastAPI's test client.
+
+Most tests run over a store built by the real pipeline from the seeds, the example
+corpus and one article full of markup (``web_helpers.build_corpus_db``); a few test
+the upload plumbing and the HTML helpers on their own, without the NLP stages.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from onrecord.api import create_app
+from onrecord.store import Store
+from onrecord.web import render
+from web_helpers import XSS_TEXT, build_corpus_db, build_demo_store, fake_ingest, pipeline_importable, serve
+
+XSS_SCRIPT = "<script>window.__xss=1</script>"
+XSS_IMG = '<img src=x onerror="window.__xss=2">'
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    why = pipeline_importable()
+    if why:
+        pytest.skip(why)
+    return Store(build_corpus_db(tmp_path_factory.mktemp("corpus")))
+
+
+@pytest.fixture(scope="module")
+def client(corpus_store: Store) -> TestClient:
+    """Read-only: no write token."""
+    return TestClient(create_app(corpus_store))
+
+
+@pytest.fixture()
+def demo_store(tmp_path: Path) -> Store:
+    return build_demo_store(str(tmp_path / "demo.db"))
+
+
+def ok(resp: httpx.Response) -> Any:
+    assert resp.status_code == 200, resp.text[:500]
+    return resp.json()
+
+
+def first_quote(client: TestClient, **params: Any) -> dict[str, Any]:
+    items = ok(client.get("/api/quotes", params={"limit": 1, **params}))["items"]
+    assert items, params
+    return items[0]
+
+
+def xss_article(client: TestClient) -> dict[str, Any]:
+    items = ok(client.get("/api/articles", params={"limit": 500}))["items"]
+    ids = [a["id"] for a in items if "Markup in the news" in (a.get("title") or "")]
+    assert ids, "the markup article was not ingested"
+    return ok(client.get(f"/api/articles/{ids[0]}"))
+
+
+def assert_error(resp: httpx.Response, status: int) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text[:300]
+    body = resp.json()
+    assert body["status"] == status
+    assert isinstance(body["message"], str) and body["message"]
+    return body
+
+
+# ------------------------------------------------------------- the schema
+def test_openapi_lists_every_endpoint(client: TestClient) -> None:
+    paths = ok(client.get("/openapi.json"))["paths"]
+    for p in [
+        "/api/articles", "/api/articles/{article_id}", "/api/quotes", "/api/quotes/{quote_id}",
+        "/api/speakers", "/api/speakers/{ref}", "/api/statements", "/api/statements/{statement_id}",
+        "/api/stories", "/api/timeline", "/api/search", "/api/ingest",
+    ]:  # fmt: skip
+        assert p in paths, p
+    params = {p["name"] for p in paths["/api/quotes"]["get"]["parameters"]}
+    assert {"speaker", "organisation", "outlet", "topic", "since", "until", "kind", "drift", "q"} <= params
+    assert {"limit", "offset"} <= params
+
+
+def test_docs_page_is_served_without_a_cdn(client: TestClient) -> None:
+    resp = client.get("/docs")
+    assert resp.status_code == 200 and "text/html" in resp.headers["content-type"]
+    assert "/api/search" in resp.text and "/openapi.json" in resp.text
+    assert_no_remote_assets(resp.text)
+
+
+def assert_no_remote_assets(html: str) -> None:
+    for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", html, re.IGNORECASE):
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", tag, re.IGNORECASE), tag
+
+
+# --------------------------------------------------------------- articles
+def test_articles_paginate(client: TestClient) -> None:
+    first = ok(client.get("/api/articles", params={"limit": 3, "offset": 0}))
+    second = ok(client.get("/api/articles", params={"limit": 3, "offset": 3}))
+    assert first["total"] == second["total"] >= 6
+    assert (first["limit"], first["offset"], second["offset"]) == (3, 0, 3)
+    assert len(first["items"]) == len(second["items"]) == 3
+    assert not {a["id"] for a in first["items"]} & {a["id"] for a in second["items"]}
+    assert "text" not in first["items"][0] and first["items"][0]["length"] > 0
+    everything = ok(client.get("/api/articles", params={"limit": 500}))
+    assert len(everything["items"]) == everything["total"]
+
+
+def test_article_by_id_and_prefix(client: TestClient) -> None:
+    art = ok(client.get("/api/articles", params={"limit": 1}))["items"][0]
+    full = ok(client.get(f"/api/articles/{art['id']}"))
+    assert full["id"] == art["id"] and isinstance(full["text"], str) and full["text"]
+    assert "quotes" in full and "seen_in" in full
+    assert ok(client.get(f"/api/articles/{art['id'][:10]}"))["id"] == art["id"]
+    assert_error(client.get("/api/articles/ffffffffffffffffdeadbeef"), 404)
+
+
+def test_articles_filter_by_date(client: TestClient) -> None:
+    res = ok(client.get("/api/articles", params={"since": "2024-01-01", "until": "2024-12", "limit": 500}))
+    assert res["total"] >= 1
+    assert all("2024-01-01" <= (a["published"] or "")[:10] <= "2024-12-31" for a in res["items"])
+
+
+# ----------------------------------------------------------------- quotes
+def test_quotes_filters(client: TestClient) -> None:
+    by = ok(client.get("/api/quotes", params={"speaker": "Jens Stoltenberg", "limit": 500}))
+    assert by["total"] >= 3
+    assert all("jens-stoltenberg" in (q["speaker_keys"] or []) or "Stoltenberg" in (q["speaker_names"] or "")
+               for q in by["items"])
+    direct = ok(client.get("/api/quotes", params={"kind": "direct", "limit": 500}))
+    assert direct["total"] >= 1 and all(q["kind"] == "direct" for q in direct["items"])
+    dated = ok(client.get("/api/quotes", params={"since": "2024-01-01", "until": "2024-01-31", "limit": 500}))
+    assert dated["total"] >= 1 and all("2024-01-01" <= q["date"][:10] <= "2024-01-31" for q in dated["items"])
+    words = ok(client.get("/api/quotes", params={"q": "imminent threat"}))
+    assert words["total"] >= 1 and all("imminent" in q["content"]["text"].lower() for q in words["items"])
+    drift = ok(client.get("/api/quotes", params={"drift": "true", "limit": 500}))
+    for q in drift["items"]:
+        assert ok(client.get(f"/api/statements/{q['statement_id']}"))["drift"] is True
+    no_drift = ok(client.get("/api/quotes", params={"drift": "false", "limit": 1}))
+    assert no_drift["total"] + drift["total"] == ok(client.get("/api/quotes", params={"limit": 1}))["total"]
+    outlet = first_quote(client, q="imminent")["outlet"]
+    if outlet:
+        res = ok(client.get("/api/quotes", params={"outlet": outlet, "limit": 500}))
+        assert all(q["outlet"].lower() == outlet.lower() for q in res["items"])
+    topic_q = next((q for q in by["items"] if q.get("topics")), None)
+    if topic_q:
+        res = ok(client.get("/api/quotes", params={"topic": topic_q["topics"][0], "limit": 500}))
+        assert topic_q["id"] in {q["id"] for q in res["items"]}
+    for org in ("NATO", "nato"):
+        assert client.get("/api/quotes", params={"organisation": org}).status_code == 200
+
+
+def test_quotes_paginate(client: TestClient) -> None:
+    a = ok(client.get("/api/quotes", params={"limit": 5, "offset": 0}))
+    b = ok(client.get("/api/quotes", params={"limit": 5, "offset": 5}))
+    assert a["total"] == b["total"] > 10
+    assert not {q["id"] for q in a["items"]} & {q["id"] for q in b["items"]}
+
+
+def test_quote_by_id(client: TestClient) -> None:
+    q = first_quote(client)
+    got = ok(client.get(f"/api/quotes/{q['id']}"))
+    assert got["id"] == q["id"] and got["content"]["text"] == q["content"]["text"]
+    assert_error(client.get("/api/quotes/no-such-quote"), 404)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0}, {"limit": 501}, {"offset": -1}, {"since": "yesterday"}, {"until": "2024/01/01"},
+        {"kind": "shouted"}, {"drift": "maybe"}, {"limit": "ten"},
+    ],
+)  # fmt: skip
+def test_bad_parameters_are_422(client: TestClient, params: dict[str, Any]) -> None:
+    body = assert_error(client.get("/api/quotes", params=params), 422)
+    assert next(iter(params)) in body["message"]
+
+
+# --------------------------------------------------------------- speakers
+def test_speakers(client: TestClient) -> None:
+    res = ok(client.get("/api/speakers", params={"limit": 100}))
+    names = {s["name"] for s in res["items"]}
+    assert {"Jens Stoltenberg", "Mark Rutte"} <= names
+    counts = [s["quote_count"] for s in res["items"]]
+    assert counts == sorted(counts, reverse=True)
+    page = ok(client.get("/api/speakers", params={"limit": 2, "offset": 1}))
+    assert page["items"] == res["items"][1:3]
+    assert [s["name"] for s in ok(client.get("/api/speakers", params={"q": "Rutte"}))["items"]] == ["Mark Rutte"]
+
+
+def test_speaker_by_key_and_name(client: TestClient) -> None:
+    key = next(s["key"] for s in ok(client.get("/api/speakers"))["items"] if s["name"] == "Mark Rutte")
+    sp = ok(client.get(f"/api/speakers/{key}"))
+    assert sp["name"] == "Mark Rutte" and isinstance(sp["aliases"], list) and "roles" in sp
+    assert any(r["title"].lower().endswith("secretary general") for r in sp["roles"])
+    assert ok(client.get("/api/speakers/Mark Rutte"))["key"] == key
+    assert_error(client.get("/api/speakers/Nobody At All"), 404)
+
+
+# ------------------------------------------------------------- statements
+def test_statements(client: TestClient) -> None:
+    res = ok(client.get("/api/statements", params={"limit": 500}))
+    assert res["total"] >= 1 and len(res["items"]) == min(500, res["total"])
+    drift = ok(client.get("/api/statements", params={"drift": "true", "limit": 500}))
+    assert drift["total"] >= 1 and all(s["drift"] for s in drift["items"])
+    multi = ok(client.get("/api/statements", params={"min_reports": 2, "limit": 500}))
+    assert all(s["report_count"] >= 2 for s in multi["items"])
+    mine = ok(client.get("/api/statements", params={"speaker": "Jens Stoltenberg", "limit": 500}))
+    assert mine["total"] >= 1 and {s["speaker_name"] for s in mine["items"]} == {"Jens Stoltenberg"}
+
+
+def test_imminent_threat_statement(client: TestClient) -> None:
+    """The 001/002 Stoltenberg statement: reports from both articles, drift flagged, a diff."""
+    hit = ok(client.get("/api/search", params={"q": "imminent threat"}))["quotes"]["items"][0]
+    st = ok(client.get(f"/api/statements/{hit['statement_id']}"))
+    assert st["speaker_name"] == "Jens Stoltenberg" and st["drift"] is True
+    texts = " | ".join(r["text"] for r in st["reports"])
+    assert "imminent threat" in texts and "immediate threat" in texts
+    assert len({r["article_id"] for r in st["reports"]}) >= 2
+    assert sum(1 for r in st["reports"] if r["is_earliest"]) == 1
+    assert ok(client.get(f"/api/statements/{st['id'][:12]}"))["id"] == st["id"]
+    assert_error(client.get("/api/statements/st_000000000000"), 404)
+
+
+# -------------------------------------------------------- stories, timeline
+def test_stories(client: TestClient) -> None:
+    res = ok(client.get("/api/stories", params={"limit": 100}))
+    assert res["total"] >= 1
+    big = max(res["items"], key=lambda s: s["size"])
+    story = ok(client.get(f"/api/stories/{big['id']}"))
+    assert story["size"] == len(story["articles"]) == big["size"]
+    assert ok(client.get("/api/stories", params={"min_size": 2}))["total"] <= res["total"]
+    assert_error(client.get("/api/stories/nope"), 404)
+
+
+def test_timeline(client: TestClient) -> None:
+    tl = ok(client.get("/api/timeline", params={"speaker": "Jens Stoltenberg"}))
+    periods = [b["period"] for b in tl["buckets"]]
+    assert periods == sorted(periods) and periods[0].startswith("2021") and periods[-1].startswith("2024")
+    assert tl["total"] == sum(b["count"] for b in tl["buckets"])
+    by_year = ok(client.get("/api/timeline", params={"speaker": "Jens Stoltenberg", "group": "year"}))
+    assert [b["period"] for b in by_year["buckets"]][:1] == ["2021"]
+    assert_error(client.get("/api/timeline", params={"group": "decade"}), 422)
+
+
+# ----------------------------------------------------------------- search
+def test_search(client: TestClient) -> None:
+    res = ok(client.get("/api/search", params={"q": "imminent threat"}))
+    top = res["quotes"]["items"][:5]
+    assert top and "Stoltenberg" in (top[0]["speaker_names"] or "")
+    st = ok(client.get(f"/api/statements/{top[0]['statement_id']}"))
+    assert {r["article_id"] for r in st["reports"]} & {q["article_id"] for q in top[1:]}, "001 and 002 both rank high"
+    assert res["quotes"]["total"] >= 1 and isinstance(res["articles"], list)
+    filtered = ok(client.get("/api/search", params={"q": "threat", "speaker": "Mark Rutte"}))
+    assert all("Rutte" in (q["speaker_names"] or "") for q in filtered["quotes"]["items"])
+    paged = ok(client.get("/api/search", params={"q": "NATO", "limit": 2, "offset": 2}))
+    assert paged["quotes"]["offset"] == 2 and len(paged["quotes"]["items"]) <= 2
+    assert_error(client.get("/api/search"), 422)
+    assert_error(client.get("/api/search", params={"q": "   "}), 422)
+
+
+def test_unknown_api_path_is_json_404(client: TestClient) -> None:
+    assert_error(client.get("/api/nothing-here"), 404)
+
+
+# ------------------------------------------------------------------ pages
+def test_pages_render(client: TestClient) -> None:
+    hit = ok(client.get("/api/search", params={"q": "imminent threat"}))["quotes"]["items"][0]
+    story = ok(client.get("/api/stories", params={"limit": 1}))["items"][0]
+    urls = [
+        "/", "/search?q=imminent+threat", "/speakers", "/speakers/mark-rutte", "/statements",
+        f"/statements/{hit['statement_id']}", f"/quotes/{hit['id']}", f"/articles/{hit['article_id']}",
+        f"/articles/{hit['article_id']}?quote={hit['id']}", "/articles", "/stories", f"/stories/{story['id']}",
+        "/ingest", "/docs", "/speakers?q=rutte", "/statements?drift=1", "/speakers/mark-rutte?group=year",
+    ]  # fmt: skip
+    for url in urls:
+        resp = client.get(url)
+        assert resp.status_code == 200, (url, resp.text[:300])
+        html = resp.text
+        assert html.count("<h1") == 1 and 'href="#main"' in html, url
+        assert_no_remote_assets(html)
+        assert "Content-Security-Policy" in resp.headers
+
+
+def test_page_errors_are_html(client: TestClient) -> None:
+    resp = client.get("/speakers/Nobody At All")
+    assert resp.status_code == 404 and "text/html" in resp.headers["content-type"]
+    assert client.get("/search?q=x&since=soon").status_code == 422
+    assert client.get("/statements?page=0").status_code == 422
+
+
+def test_speaker_page_has_a_chart_with_marks(client: TestClient) -> None:
+    html = client.get("/speakers/mark-rutte").text
+    svg = re.search(r"<svg\b.*?</svg>", html, re.DOTALL)
+    assert svg, "no inline SVG chart"
+    assert re.search(r'class="mark-rect role-mark', svg.group(0))
+    assert "<path" in svg.group(0)
+
+
+def test_statement_page_highlights_differences(client: TestClient) -> None:
+    hit = ok(client.get("/api/search", params={"q": "imminent threat"}))["quotes"]["items"][0]
+    html = client.get(f"/statements/{hit['statement_id']}").text
+    assert "quote drift" in html
+    assert re.search(r"<del>[^<]*imminent[^<]*</del>", html) and re.search(r"<ins>[^<]*immediate[^<]*</ins>", html)
+
+
+def test_article_page_highlights_the_quote(client: TestClient) -> None:
+    hit = ok(client.get("/api/search", params={"q": "imminent threat"}))["quotes"]["items"][0]
+    html = client.get(f"/articles/{hit['article_id']}", params={"quote": hit["id"]}).text
+    marks = re.findall(r'<mark class="hl ([^"]*)"[^>]*>(.*?)</mark>', html, re.DOTALL)
+    content = "".join(t for c, t in marks if "hl-content" in c)
+    assert "imminent threat" in content.replace("\n", " ")
+    assert any("hl-source" in c or "hl-cue" in c for c, _ in marks)
+    assert f'id="q-{render.anchor_id(hit["id"])}"' in html
+
+
+# -------------------------------------------------------- markup is text
+def test_markup_in_articles_comes_back_verbatim_as_json(client: TestClient) -> None:
+    art = xss_article(client)
+    assert XSS_SCRIPT in art["text"] and XSS_IMG in art["text"]
+    raw = client.get(f"/api/articles/{art['id']}")
+    assert raw.headers["content-type"].startswith("application/json")
+
+
+def test_markup_in_articles_is_escaped_on_every_page(client: TestClient) -> None:
+    art = xss_article(client)
+    urls = [f"/articles/{art['id']}", "/articles", "/search?q=markup", "/search?q=script", "/statements"]
+    for q in art["quotes"]:
+        urls += [f"/quotes/{q['id']}", f"/articles/{art['id']}?quote={q['id']}"]
+        if q.get("statement_id"):
+            urls.append(f"/statements/{q['statement_id']}")
+        urls += [f"/speakers/{k}" for k in q.get("speaker_keys") or []]
+    if art.get("story_id"):
+        urls.append(f"/stories/{art['story_id']}")
+    for url in urls:
+        html = client.get(url).text
+        assert "<script>window.__xss" not in html and "<img src=x" not in html, url
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in client.get(f"/articles/{art['id']}").text
+
+
+def test_demo_store_markup_is_escaped(demo_store: Store) -> None:
+    """Same check without the NLP stages: titles, quotes, aliases and topics that carry markup."""
+    c = TestClient(create_app(demo_store))
+    art = next(a for a in ok(c.get("/api/articles"))["items"] if XSS_TEXT in (a["title"] or ""))
+    assert XSS_TEXT in ok(c.get(f"/api/articles/{art['id']}"))["text"]
+    qid = ok(c.get(f"/api/articles/{art['id']}"))["quotes"][0]["id"]
+    for url in ["/", f"/articles/{art['id']}", f"/quotes/{qid}", "/speakers/jane-doe", "/statements/st-xss-0000001",
+                "/search?q=beware", "/articles", "/stories/story-xss"]:
+        html = c.get(url).text
+        assert "<script>window" not in html and "<img src=x" not in html, url
+
+
+# ------------------------------------------------------------- read-only
+def test_read_only_server_refuses_writes(client: TestClient) -> None:
+    resp = client.post("/api/ingest", files={"files": ("a.txt", b"Title\n\nBody", "text/plain")})
+    assert_error(resp, 403)
+    resp = client.post("/api/ingest", headers={"Authorization": "Bearer guess"}, data={"text": "x"})
+    assert_error(resp, 403)
+    page = client.get("/ingest").text
+    assert "read-only" in page and "<form class=\"ingest\"" not in page
+    assert client.post("/ingest", data={"token": "x", "text": "hello"}).status_code == 403
+
+
+# ---------------------------------------------------------------- writes
+@pytest.fixture()
+def writable(demo_store: Store) -> tuple[TestClient, list[list[str]]]:
+    """A writable app whose ingest is a stand-in that records the paths it was given."""
+    app = create_app(demo_store, write_token="s3cret-token", max_upload_bytes=10_000)
+    seen: list[list[str]] = []
+
+    def recording_ingest(paths: list[str], store: Store, **kw: Any) -> Any:
+        seen.append([*paths])
+        assert all(Path(p).exists() for p in paths)
+        return fake_ingest(paths, store, **kw)
+
+    app.state.ingest_fn = recording_ingest
+    return TestClient(app), seen
+
+
+def test_write_token_is_required(writable: tuple[TestClient, list[list[str]]]) -> None:
+    c, seen = writable
+    files = {"files": ("a.txt", b"Headline\n\nBody text.", "text/plain")}
+    assert_error(c.post("/api/ingest", files=files), 401)
+    assert_error(c.post("/api/ingest", files=files, headers={"Authorization": "Bearer wrong"}), 403)
+    assert_error(c.post("/api/ingest", files=files, headers={"X-Write-Token": "s3cret-tokeN"}), 403)
+    assert not seen
+    res = ok(c.post("/api/ingest", files=files, headers={"Authorization": "Bearer s3cret-token"}))
+    assert res["new"] == 1 and res["articles"][0]["title"] == "Headline"
+    assert ok(c.get(f"/api/articles/{res['articles'][0]['id']}"))["text"] == "Headline\n\nBody text."
+
+
+def test_uploads_go_to_a_private_temp_dir(writable: tuple[TestClient, list[list[str]]]) -> None:
+    c, seen = writable
+    auth = {"X-Write-Token": "s3cret-token"}
+    files = [("files", ("../../etc/evil name.txt", b"One\n\nA.", "text/plain")),
+             ("files", ("..\\win\\two.html", b"<p>Two</p>", "text/html"))]
+    res = ok(c.post("/api/ingest", files=files, data={"text": "Pasted\n\nThree."}, headers=auth))
+    assert res["new"] == 3
+    (paths,) = seen
+    parents = {Path(p).parent for p in paths}
+    assert len(parents) == 1 and Path(tempfile_root()) in next(iter(parents)).parents
+    assert [Path(p).name for p in paths] == ["00-evil_name.txt", "01-two.html", "02-pasted.txt"]
+    assert not next(iter(parents)).exists(), "the temp dir is removed after ingest"
+
+
+def tempfile_root() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+def test_upload_size_cap_and_type_check(writable: tuple[TestClient, list[list[str]]]) -> None:
+    c, seen = writable
+    auth = {"X-Write-Token": "s3cret-token"}
+    big = {"files": ("big.txt", b"x" * 20_000, "text/plain")}
+    assert_error(c.post("/api/ingest", files=big, headers=auth), 413)
+    huge = {"files": ("huge.txt", b"x" * 400_000, "text/plain")}  # past the whole-request cap as well
+    assert c.post("/api/ingest", files=huge, headers=auth).status_code == 413
+    assert_error(c.post("/api/ingest", files={"files": ("a.exe", b"MZ\x90\x00", "application/x-msdownload")},
+                        headers=auth), 415)
+    assert_error(c.post("/api/ingest", files={"files": ("a.txt", b"\x00\x01\x02binary", "text/plain")},
+                        headers=auth), 415)
+    assert_error(c.post("/api/ingest", files={"files": ("a.txt", b"hi", "image/png")}, headers=auth), 415)
+    assert_error(c.post("/api/ingest", files={"files": ("c.warc.gz", b"not gzip", "application/gzip")},
+                        headers=auth), 415)
+    assert_error(c.post("/api/ingest", data={"text": "  "}, headers=auth), 422)
+    assert not seen
+
+
+def test_ingest_page_with_token(writable: tuple[TestClient, list[list[str]]]) -> None:
+    c, _ = writable
+    form = c.get("/ingest").text
+    assert 'enctype="multipart/form-data"' in form and 'for="token"' in form and 'for="files"' in form
+    bad = c.post("/ingest", data={"token": "nope", "text": "Pasted\n\nBody."})
+    assert bad.status_code == 403
+    good = c.post("/ingest", data={"token": "s3cret-token", "text": "Pasted headline\n\nBody."})
+    assert good.status_code == 200 and "Pasted headline" in good.text
+    too_big = c.post("/ingest", data={"token": "s3cret-token"},
+                     files={"files": ("b.txt", b"y" * 20_000, "text/plain")})
+    assert too_big.status_code == 413 and 'role="alert"' in too_big.text
+
+
+def test_upload_through_the_real_pipeline(tmp_path: Path) -> None:
+    why = pipeline_importable()
+    if why:
+        pytest.skip(why)
+    store = Store(str(tmp_path / "fresh.db"))
+    c = TestClient(create_app(store, write_token="tok"))
+    text = ("Harbour pilots warn of fog delays\n\nCoastal Times, 3 March 2024\n\n"
+            '"We expect the fog to lift by Friday," said harbour master Olga Berg.\n')
+    res = ok(c.post("/api/ingest", files={"files": ("fog.txt", text.encode(), "text/plain")},
+                    headers={"Authorization": "Bearer tok"}))
+    assert res["new"] == 1 and res["quotes"] >= 1
+    hits = ok(c.get("/api/search", params={"q": "fog lift"}))["quotes"]["items"]
+    assert hits and "Berg" in (hits[0]["speaker_names"] or "")
+
+
+# ------------------------------------------------------------ concurrency
+def test_readers_do_not_wait_on_an_ingest(demo_store: Store) -> None:
+    """An ingest holding a write transaction for a while: reads over HTTP still answer at once."""
+    app = create_app(demo_store, write_token="tok")
+    started = threading.Event()
+
+    def slow_ingest(paths: list[str], store: Store, **kw: Any) -> Any:
+        with store.transaction() as conn:
+            from sqlalchemy import text
+
+            conn.execute(text("UPDATE articles SET title = title"))  # takes the write lock
+            started.set()
+            time.sleep(1.5)
+        return fake_ingest(paths, store, **kw)
+
+    app.state.ingest_fn = slow_ingest
+    with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:
+        writer = threading.Thread(
+            target=lambda: http.post("/api/ingest", data={"text": "Slow\n\nBody."}, headers={"X-Write-Token": "tok"})
+        )
+        writer.start()
+        assert started.wait(5)
+        t0 = time.perf_counter()
+        for url in ["/api/articles", "/api/search?q=threat", "/speakers/jens-stoltenberg", "/"]:
+            assert http.get(url).status_code == 200
+        elapsed = time.perf_counter() - t0
+        writer.join()
+    assert elapsed < 1.0, f"reads took {elapsed:.2f}s while an ingest held the write lock"
+
+
+# ---------------------------------------------------------- HTML helpers
+def test_highlight_escapes_and_overlaps() -> None:
+    text = 'He said: "<b>x</b> & y" loudly.'
+    start = text.index("<b>")
+    marks = [
+        render.Mark(start, text.index('"', start), "content", "q1"),
+        render.Mark(3, 7, "cue", "q1"),
+        render.Mark(0, 2, "source", "q1"),
+        render.Mark(0, 2, "evidence", "q1"),
+    ]
+    html = str(render.highlight_text(text, marks, [{"start": 24, "end": 31, "reason": "boilerplate"}]))
+    assert "<b>" not in html and "&lt;b&gt;x&lt;/b&gt; &amp; y" in html
+    assert '<mark class="hl hl-source hl-evidence"' in html and '<mark class="hl hl-cue"' in html
+    assert '<span class="anchor" id="q-q1"></span><mark class="hl hl-content"' in html
+    assert '<span class="skip" title="skipped: boilerplate">' in html
+    import html as htmllib
+
+    assert htmllib.unescape(re.sub(r"<[^>]+>", "", html)) == text
+
+
+def test_highlight_ignores_bad_spans() -> None:
+    html = str(render.highlight_text("abc", [render.Mark(2, 99, "content", "q"), render.Mark(5, 1, "cue", "q")]))
+    assert html == 'ab<span class="anchor" id="q-q"></span><mark class="hl hl-content" title="quoted content">c</mark>'
+
+
+def test_word_diff_and_variants() -> None:
+    tokens = render.word_diff_tokens("we don't see any imminent threat", "We see no immediate threat")
+    removed = {t["text"] for t in tokens if t["tag"] == "removed"}
+    added = {t["text"] for t in tokens if t["tag"] == "added"}
+    assert removed == {"don't", "any", "imminent"} and added == {"no", "immediate"}
+    st = {
+        "reports": [
+            {"quote_id": "a", "text": "the biggest <exercise>", "is_earliest": True},
+            {"quote_id": "b", "text": "the largest <exercise>"},
+            {"quote_id": "c", "text": "The biggest <exercise>"},
+        ],
+        "diff": [{"base_quote_id": "a", "quote_id": "b", "tokens": [
+            {"tag": "same", "text": "the"}, {"tag": "removed", "text": "biggest"},
+            {"tag": "added", "text": "largest"}, {"tag": "same", "text": "<exercise>"}]}],
+    }  # fmt: skip
+    v = render.statement_variants(st)
+    assert len(v["pairs"]) == 1 and v["pairs"][0]["diff_source"] == "linking"
+    assert str(v["pairs"][0]["base_html"]) == "the <del>biggest</del> &lt;exercise&gt;"
+    assert str(v["pairs"][0]["variant_html"]) == "the <ins>largest</ins> &lt;exercise&gt;"
+    st["diff"] = "something else"
+    assert render.statement_variants(st)["pairs"][0]["diff_source"] == "computed"
+
+
+def test_timeline_chart_is_svg_with_marks() -> None:
+    svg = str(render.timeline_chart([{"period": "2024-01", "count": 2}, {"period": "2024-03", "count": 1}], "month"))
+    assert svg.startswith("<svg") and "mark-rect" in svg and svg.count("<path") >= 3
+    assert render.timeline_chart([{"period": "<script>", "count": 1}], "month") is None
+    assert render.timeline_chart([], "month") is None
