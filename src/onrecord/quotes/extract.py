@@ -127,9 +127,23 @@ class Draft:
     runs: list[QuoteRun] = field(default_factory=list)
 
 
+def _transcript_turn(ctx: Ctx, c: R.Candidate) -> bool:
+    """'"PENCE: And that's why …' — a speaker label opening a quoted paragraph."""
+    run = ctx.in_run(c.anchor)
+    return (
+        c.rule == "colon"
+        and run is not None
+        and c.source is not None
+        and not ctx.text[run.open_mark + 1 : c.source.start].strip()
+    )
+
+
 def _draft_from_candidate(ctx: Ctx, c: R.Candidate) -> Draft | None:
     if not c.content:
         return None
+    if _transcript_turn(ctx, c):
+        run = ctx.in_run(c.anchor)
+        return Draft(c, list(c.content), "direct", [run] if run else [])
     runs = _overlapping_runs(c.content, ctx.runs)
     if runs and _covered_by_runs(ctx.text, c.content, runs):
         frags = [f for r in runs for f in r.fragments]
@@ -143,36 +157,145 @@ def _draft_from_candidate(ctx: Ctx, c: R.Candidate) -> Draft | None:
     return Draft(c, list(c.content), "indirect")
 
 
+_DASH_SOURCE_RE = re.compile(
+    r"[ \t\u00a0]*([\u2015\u2014\u2013])[ \t\u00a0]*([A-Z][^\n\u201c\"]{1,60}?)\.?[ \t\u00a0]*(?=\n|$)"
+)
+
+
+@dataclass
+class RunCtx:
+    """What an attacher sees: the article context, the quote run, cue-only candidates, drafts so far."""
+
+    ctx: Ctx
+    run: QuoteRun
+    bare: list[R.Candidate]
+    drafts: list[Draft]
+
+    @property
+    def lo(self) -> int:
+        return self.ctx.sent_index(self.run.open_mark)
+
+    @property
+    def hi(self) -> int:
+        return self.ctx.sent_index(self.run.outer.end - 1)
+
+    def direct(self, c: R.Candidate) -> Draft:
+        return Draft(c, list(self.run.fragments), "direct", [self.run])
+
+
+MERGED = Draft(R.Candidate([], None, [], Span(0, 0), "merged"), [], "direct")
+
+
+def _cue_in_same_sentence(rc: RunCtx) -> Draft | None:
+    ctx, run = rc.ctx, rc.run
+    found = [c for c in rc.bare if rc.lo <= ctx.sent_index(c.anchor) <= rc.hi and not ctx.in_run(c.anchor)]
+    if not found:
+        return None
+    return rc.direct(min(found, key=lambda c: min(abs(c.anchor - run.open_mark), abs(c.anchor - run.outer.end))))
+
+
+def _adjacent_verb(rc: RunCtx) -> Draft | None:
+    for pos in (rc.run.open_mark, rc.run.outer.end - 1):
+        sent = rc.ctx.sent_at(pos)
+        c = R.adjacent_verb(sent, rc.run.open_mark, rc.run.close_mark) if sent else None
+        if c is not None and not rc.ctx.in_run(c.anchor):
+            return rc.direct(c)
+    return None
+
+
+def _cue_in_next_sentence(rc: RunCtx) -> Draft | None:
+    """'“Who would have believed it?” Trump said.' (the parser ends the sentence at '?')."""
+    ctx, run = rc.ctx, rc.run
+    nxt = rc.hi + 1
+    if nxt >= len(ctx.sents) or run.close_mark is None:
+        return None
+    sent = ctx.sents[nxt]
+    gap = ctx.text[run.outer.end : sent.char_span.start]
+    if len(gap) > 3 or "\n" in gap:
+        return None
+    found = [c for c in rc.bare if ctx.sent_index(c.anchor) == nxt and c.anchor - run.outer.end < 60]
+    if found:
+        return rc.direct(found[0])
+    c = R.adjacent_verb(sent, run.open_mark, run.close_mark)
+    return rc.direct(c) if c is not None else None
+
+
+def _dash_source(rc: RunCtx) -> Draft | None:
+    """'“…” ― Adriana Rodarte' (reader voices, headlines ending '– NATO Secretary General')."""
+    m = _DASH_SOURCE_RE.match(rc.ctx.text, rc.run.outer.end)
+    if not m or len(m.group(2).split()) > 6:
+        return None
+    src = Span(m.start(2), m.end(2))
+    sent = rc.ctx.sent_at(rc.run.open_mark)
+    span = Span(sent.char_span.start if sent else rc.run.outer.start, m.end())
+    return rc.direct(R.Candidate([Span(m.start(1), m.end(1))], src, [], span, "dash", 0.7))
+
+
+def _colon_before(rc: RunCtx) -> Draft | None:
+    """'X said:' in the sentence just before the quote."""
+    prev = [c for c in rc.bare if rc.ctx.sent_index(c.anchor) == rc.lo - 1 and c.sentence.end <= rc.run.open_mark]
+    if prev and rc.ctx.text[prev[-1].sentence.start : prev[-1].sentence.end].rstrip().endswith(":"):
+        return rc.direct(prev[-1])
+    return None
+
+
+def _inside_sentence_of_a_quote(rc: RunCtx) -> Draft | None:
+    """'X called the decision a “huge win for voters”': the fragment joins X's content (mixed)."""
+    run = rc.run
+    for d in reversed(rc.drafts):
+        c = d.cand
+        if c.content and c.sentence.start <= run.open_mark < c.sentence.end and c.anchor < run.open_mark:
+            if d.content[-1].end <= run.start:
+                d.content.extend(run.fragments)
+                d.runs.append(run)
+                d.kind = "mixed" if d.kind == "indirect" else d.kind
+                return MERGED
+    return None
+
+
+def _same_paragraph_continuation(rc: RunCtx) -> Draft | None:
+    """'“A,” he said. “B.”': B is one more fragment of the quote before it."""
+    if not rc.drafts or rc.drafts[-1].kind not in ("direct", "mixed") or not rc.drafts[-1].runs:
+        return None
+    last = rc.drafts[-1]
+    gap = rc.ctx.text[last.runs[-1].outer.end : rc.run.open_mark]
+    if "\n" in gap or len(gap) >= 200:
+        return None
+    last.content.extend(rc.run.fragments)
+    last.runs.append(rc.run)
+    return MERGED
+
+
+def _orphan(rc: RunCtx) -> Draft | None:
+    """A long quote with no cue in reach: its own paragraph, continuing the previous speaker."""
+    if rc.run.n_words(rc.ctx.text) < MIN_ORPHAN_WORDS:
+        return None
+    sent = rc.ctx.sent_at(rc.run.open_mark)
+    span = sent.char_span if sent else rc.run.outer
+    return rc.direct(R.Candidate([], None, [], span, "orphan", 0.5))
+
+
+ATTACHERS = [
+    _cue_in_same_sentence,
+    _adjacent_verb,
+    _cue_in_next_sentence,
+    _dash_source,
+    _colon_before,
+    _inside_sentence_of_a_quote,
+    _same_paragraph_continuation,
+    _orphan,
+]
+
+
 def _attach_run(ctx: Ctx, run: QuoteRun, bare: list[R.Candidate], drafts: list[Draft]) -> Draft | None:
-    """Find the cue of a quote no rule claimed."""
-    lo = ctx.sent_index(run.open_mark)
-    hi = ctx.sent_index(run.outer.end - 1)
-    in_sents = [c for c in bare if lo <= ctx.sent_index(c.anchor) <= hi and not ctx.in_run(c.anchor)]
-    if in_sents:
-        c = min(in_sents, key=lambda c: min(abs(c.anchor - run.open_mark), abs(c.anchor - run.outer.end)))
-        return Draft(c, list(run.fragments), "direct", [run])
-    for pos in (run.open_mark, run.outer.end - 1):
-        sent = ctx.sent_at(pos)
-        if sent is not None:
-            c = R.adjacent_verb(sent, run.open_mark, run.close_mark)
-            if c is not None and not ctx.in_run(c.anchor):
-                return Draft(c, list(run.fragments), "direct", [run])
-    # "X said:" in the sentence just before
-    prev = [c for c in bare if ctx.sent_index(c.anchor) == lo - 1 and c.sentence.end <= run.open_mark]
-    if prev and ctx.text[prev[-1].sentence.start : prev[-1].sentence.end].rstrip().endswith(":"):
-        return Draft(prev[-1], list(run.fragments), "direct", [run])
-    # same paragraph as the previous direct quote: one more fragment of it
-    if drafts and drafts[-1].kind in ("direct", "mixed") and drafts[-1].runs:
-        last = drafts[-1]
-        gap = ctx.text[last.runs[-1].outer.end : run.open_mark]
-        if "\n" not in gap and len(gap) < 200:
-            last.content.extend(run.fragments)
-            last.runs.append(run)
+    """Find the cue of a quote no rule claimed; None when it merged into another quote or is dropped."""
+    rc = RunCtx(ctx, run, bare, drafts)
+    for attach in ATTACHERS:
+        d = attach(rc)
+        if d is MERGED:
             return None
-    if run.n_words(ctx.text) >= MIN_ORPHAN_WORDS:
-        sent = ctx.sent_at(run.open_mark)
-        span = sent.char_span if sent else run.outer
-        return Draft(R.Candidate([], None, [], span, "orphan", 0.5), list(run.fragments), "direct", [run])
+        if d is not None:
+            return d
     return None
 
 
@@ -215,7 +338,7 @@ def _dedupe(cands: list[R.Candidate]) -> list[R.Candidate]:
 
 def assemble(ctx: Ctx) -> list[Draft]:
     cands = _dedupe([c for s in ctx.sents for c in R.candidates(s)])
-    cands = [c for c in cands if not ctx.in_run(c.anchor)]
+    cands = [c for c in cands if not ctx.in_run(c.anchor) or _transcript_turn(ctx, c)]
     _clip_co_cues(cands)
     drafts: list[Draft] = []
     bare: list[R.Candidate] = []
@@ -263,7 +386,8 @@ def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor) -> Quote | None:
     if d.cand.cue and cue is None:  # a cue that is only a colon or a dash
         cue = RoleSpan(text[d.cand.cue[0].start : d.cand.cue[0].end], [d.cand.cue[0]])
     source = _role(text, [d.cand.source]) if d.cand.source else None
-    speakers = attributor.resolve(source.spans[0] if source else None, d.cand.anchor)
+    mention = d.cand.antecedent or (source.spans[0] if source else None)
+    speakers = attributor.resolve(mention, d.cand.anchor)
     s_lo = min(d.cand.sentence.start, start)
     s_hi = max(d.cand.sentence.end, end)
     conf = d.cand.confidence * (1.0 if source else 0.8)

@@ -48,6 +48,7 @@ class Candidate:
     confidence: float = 0.8
     verb: Token | None = field(default=None, repr=False)
     inherited: bool = False  # the source is the subject of a governing verb ("…, adding …")
+    antecedent: Span | None = None  # what a relative pronoun source ("who said") stands for
 
     @property
     def anchor(self) -> int:
@@ -102,8 +103,6 @@ def subject_of(t: Token, sent: Sent | None = None, depth: int = 0) -> tuple[Toke
     """The subject of verb ``t`` (climbing to a governing verb), and whether it was inherited."""
     for c in t.children:
         if c.dep_ in SUBJ_DEPS and not (sent and sent.quoted(sent.start(c)) and not sent.quoted(sent.start(t))):
-            if c.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
-                return t.head, depth > 0
             return c, depth > 0
     if depth < 3 and t.dep_ in INHERIT_DEPS and t.head.i != t.i:
         head = t.head
@@ -115,6 +114,14 @@ def subject_of(t: Token, sent: Sent | None = None, depth: int = 0) -> tuple[Toke
             subj, _ = subject_of(head, sent, depth + 1)
             return subj, subj is not None
     return None, False
+
+
+def antecedent_of(subj: Token) -> list[Token]:
+    """'Ted Cruz, who said …' -> the tokens of 'Ted Cruz' for a relative pronoun subject."""
+    if subj.tag_ not in ("WP", "WDT") or subj.head.dep_ != "relcl":
+        return []
+    noun = subj.head.head
+    return [t for t in noun.subtree if t.i <= noun.i and t.text not in QUOTE_CHARS]
 
 
 def source_tokens(subj: Token) -> list[Token]:
@@ -201,7 +208,7 @@ def verb_rule(sent: Sent) -> Iterator[Candidate]:
             continue
         src = source_tokens(subj) if subj is not None else []
         inherited = inherited or (subj is None and t.tag_ == "VBG")
-        cue = cue_tokens(t, subj, extra)
+        cue = cue_tokens(t, subj, extra + _governing_verbs(t, subj))
         skip = {x.i for x in src} | {x.i for x in cue}
         content = [x for x in content if x.i not in skip]
         conf = min(0.95, 0.5 + cue_precision(t.text) / 2)
@@ -214,7 +221,18 @@ def verb_rule(sent: Sent) -> Iterator[Candidate]:
             conf,
             t,
             inherited,
+            _one_span(spans_of(sent, antecedent_of(subj))) if subj is not None else None,
         )
+
+
+def _governing_verbs(t: Token, subj: Token | None) -> list[Token]:
+    """'wanted to know', 'refused to endorse': the verbs an infinitive cue hangs on."""
+    out: list[Token] = []
+    while t.dep_ == "xcomp" and t.head.i < t.i and t.i - t.head.i <= 4 and t.head.tag_.startswith("VB"):
+        head = t.head
+        out.extend(x for x in t.doc[head.i : t.i] if subj is None or x.i > subj.i)
+        t = head
+    return out
 
 
 def _one_span(spans: list[Span]) -> Span | None:
@@ -251,6 +269,10 @@ def colon_rule(sent: Sent) -> Iterator[Candidate]:
     if colon is None or colon == 0 or colon > 6 or len(toks) - colon < 4:
         return
     pre = toks[:colon]
+    if pre and pre[0].text in QUOTE_CHARS:
+        pre = pre[1:]
+    if not pre:
+        return
     if any(t.lower_ in NOT_SOURCES for t in pre):
         return
     if any(t.tag_.startswith("VB") or t.tag_ == "CD" for t in pre) or not any(t.text[:1].isupper() for t in pre):
