@@ -112,7 +112,7 @@ def weigh(
     df: dict[str, int],
     documents: int,
     top_k: int,
-    entity_boost: float = 1.5,
+    entity_boost: float = 1.0,
 ) -> dict[str, float]:
     """Top-k terms by sublinear tf x idf, L2-normalised (cosine = dot product).
 

@@ -63,13 +63,15 @@ class StoryIndex:
         threshold: float,
         dated_threshold: float | None = None,
         day_window: int = 3,
-        top_k: int = 100,
+        top_k: int = 200,
+        entity_boost: float = 1.0,
         max_postings: int = 1000,
     ) -> None:
         self.threshold = threshold
         self.dated_threshold = threshold if dated_threshold is None else dated_threshold
         self.day_window = day_window
         self.top_k = top_k
+        self.entity_boost = entity_boost
         self.max_postings = max_postings
         bg_n, bg_df = background.load()
         self._n = bg_n  # background documents + indexed articles
@@ -85,7 +87,7 @@ class StoryIndex:
 
     def features(self, terms: Counter[str], published: str | None) -> dict[str, Any]:
         """JSON-serialisable story features of one article (what the store keeps)."""
-        weights = weigh(terms, self._df, self._n, top_k=self.top_k)
+        weights = weigh(terms, self._df, self._n, self.top_k, self.entity_boost)
         day = iso_day(published)
         return {"terms": weights, "day": day}
 
