@@ -105,7 +105,8 @@ class Item:
 class ClusterParams:
     window_days: int = 14
     min_shared: int = 3  # content words two reports must share (lexical)
-    overlap: float = 0.6  # |A∩B| / min(|A|, |B|)
+    overlap: float = 0.7  # |A∩B| / min(|A|, |B|)
+    dice: float = 0.3  # 2|A∩B| / (|A| + |B|): keeps a short fragment from matching a long, different quote
     fuzz_short: float = 88.0  # partial ratio for short quotes with few content words
     cosine: float = 0.75  # embedding threshold (only with an embedder)
     max_candidates: int = 40
@@ -118,7 +119,8 @@ def similar_lexical(a: Item, b: Item, p: ClusterParams) -> bool:
     if small == 0:
         return False
     if small >= p.min_shared and inter >= p.min_shared and inter / small >= p.overlap:
-        return True
+        return 2 * inter / (len(a.words) + len(b.words)) >= p.dice
+
     if small < p.min_shared + 2 and inter >= max(1, small - 1):
         return fuzz.partial_ratio(fold(a.text), fold(b.text)) >= p.fuzz_short
     return False
