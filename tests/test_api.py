@@ -522,9 +522,10 @@ def test_word_diff_and_variants() -> None:
     assert removed == {"don't", "any", "imminent"} and added == {"no", "immediate"}
     st = {
         "reports": [
-            {"quote_id": "a", "text": "the biggest <exercise>", "is_earliest": True},
-            {"quote_id": "b", "text": "the largest <exercise>"},
-            {"quote_id": "c", "text": "The biggest <exercise>"},
+            {"quote_id": "a", "text": "the biggest <exercise>", "is_earliest": True, "kind": "direct"},
+            {"quote_id": "b", "text": "the largest <exercise>", "kind": "direct"},
+            {"quote_id": "c", "text": "The biggest <exercise>", "kind": "direct"},
+            {"quote_id": "d", "text": "that it was a big one", "kind": "indirect"},
         ],
         "diff": [{"base_quote_id": "a", "quote_id": "b", "tokens": [
             {"tag": "same", "text": "the"}, {"tag": "removed", "text": "biggest"},
@@ -534,8 +535,10 @@ def test_word_diff_and_variants() -> None:
     assert len(v["pairs"]) == 1 and v["pairs"][0]["diff_source"] == "linking"
     assert str(v["pairs"][0]["base_html"]) == "the <del>biggest</del> &lt;exercise&gt;"
     assert str(v["pairs"][0]["variant_html"]) == "the <ins>largest</ins> &lt;exercise&gt;"
+    assert v["pairs"][0]["base"]["quote_id"] == "a" and v["pairs"][0]["report"]["quote_id"] == "b"
     st["diff"] = "something else"
-    assert render.statement_variants(st)["pairs"][0]["diff_source"] == "computed"
+    computed = render.statement_variants(st)["pairs"]
+    assert [(p["report"]["quote_id"], p["diff_source"]) for p in computed] == [("b", "computed")]
 
 
 def test_timeline_chart_is_svg_with_marks() -> None:

@@ -211,21 +211,26 @@ def statements(request: Request) -> Response:
     res = _store(request).list_statements(
         speaker=p.get("speaker"), drift=drift, limit=PAGE, offset=(page_no - 1) * PAGE
     )
-    return page(
-        request, "statements.html", title="Statements", res=res, p=p, pg=_pager(request, res["total"], page_no)
-    )
+    return page(request, "statements.html", title="Statements", res=res, p=p, pg=_pager(request, res["total"], page_no))
 
 
 @router.get("/statements/{statement_id}", response_class=HTMLResponse)
 def statement(request: Request, statement_id: str) -> Response:
-    st = _store(request).get_statement(statement_id)
+    store = _store(request)
+    st = store.get_statement(statement_id)
     if st is None:
         raise _not_found("statement", statement_id)
+    titles = {}  # where an outlet is unknown, the article's title names the report
+    for r in st.get("reports") or []:
+        if isinstance(r, dict) and not r.get("outlet") and r.get("article_id") not in titles:
+            art = store.get_article(str(r.get("article_id")), with_quotes=False)
+            titles[r.get("article_id")] = (art or {}).get("title")
     return page(
         request,
         "statement.html",
         title=f"Statement by {st.get('speaker_name') or 'unknown speaker'}",
         st=st,
+        titles=titles,
         variants=render.statement_variants(st),
     )
 

@@ -170,49 +170,60 @@ def render_side(tokens: Sequence[dict[str, str]], side: str) -> Markup:
     return Markup(" ".join(parts))
 
 
-def _stage_tokens(diff: Any, quote_id: str) -> list[dict[str, str]] | None:
-    """The linking stage's tokens for ``quote_id``, if its diff has that shape."""
-    if not isinstance(diff, list):
-        return None
-    for entry in diff:
-        if isinstance(entry, dict) and entry.get("quote_id") == quote_id:
-            tokens = entry.get("tokens")
-            if isinstance(tokens, list) and all(
-                isinstance(t, dict) and t.get("tag") in {"same", "removed", "added"} and isinstance(t.get("text"), str)
-                for t in tokens
-            ):
-                return tokens
-    return None
+def _valid_tokens(tokens: Any) -> bool:
+    return isinstance(tokens, list) and all(
+        isinstance(t, dict) and t.get("tag") in {"same", "removed", "added"} and isinstance(t.get("text"), str)
+        for t in tokens
+    )
+
+
+QUOTED = {"direct", "mixed"}
 
 
 def statement_variants(statement: dict[str, Any]) -> dict[str, Any]:
-    """The base wording and each different wording, as side-by-side pairs with highlights."""
+    """Pairs of wordings side by side (base with <del>, variant with <ins>).
+
+    The linking stage's word diff is used where it is there and well formed (each entry
+    names its base and variant quote); otherwise the quoted (direct or mixed) reports are
+    compared with the earliest quoted one here. Paraphrases (indirect speech) are not diffed.
+    """
     reports = [r for r in statement.get("reports") or [] if isinstance(r, dict)]
-    if not reports:
-        return {"base": None, "pairs": []}
-    base = next((r for r in reports if r.get("is_earliest")), reports[0])
-    base_text = str(base.get("text") or "")
-    seen = {_key(base_text)}
-    pairs = []
-    for r in reports:
-        text = str(r.get("text") or "")
-        if r is base or _key(text) in seen:
-            continue
-        seen.add(_key(text))
-        tokens = _stage_tokens(statement.get("diff"), str(r.get("quote_id")))
-        source = "linking"
-        if tokens is None:
-            tokens, source = word_diff_tokens(base_text, text), "computed"
-        pairs.append(
-            {
-                "report": r,
-                "base_html": render_side(tokens, "base"),
-                "variant_html": render_side(tokens, "variant"),
-                "changed": sum(1 for t in tokens if t["tag"] != "same"),
-                "diff_source": source,
-            }
-        )
-    return {"base": base, "pairs": pairs}
+    by_quote = {str(r.get("quote_id")): r for r in reports}
+    pairs: list[dict[str, Any]] = []
+    diff = statement.get("diff")
+    if isinstance(diff, list):
+        for entry in diff:
+            if not isinstance(entry, dict) or not _valid_tokens(entry.get("tokens")):
+                continue
+            base, variant = by_quote.get(str(entry.get("base_quote_id"))), by_quote.get(str(entry.get("quote_id")))
+            if base is None or variant is None:
+                continue
+            pairs.append(_pair(base, variant, entry["tokens"], "linking"))
+    if not pairs:
+        quoted = [r for r in reports if r.get("kind") in QUOTED] or reports
+        quoted.sort(key=lambda r: not r.get("is_earliest"))  # the earliest first, else in report order
+        if quoted:
+            base = quoted[0]
+            seen = {_key(str(base.get("text") or ""))}
+            for r in quoted[1:]:
+                k = _key(str(r.get("text") or ""))
+                if k in seen:
+                    continue
+                seen.add(k)
+                tokens = word_diff_tokens(str(base.get("text") or ""), str(r.get("text") or ""))
+                pairs.append(_pair(base, r, tokens, "computed"))
+    return {"pairs": pairs}
+
+
+def _pair(base: dict[str, Any], variant: dict[str, Any], tokens: list[dict[str, str]], source: str) -> dict[str, Any]:
+    return {
+        "base": base,
+        "report": variant,
+        "base_html": render_side(tokens, "base"),
+        "variant_html": render_side(tokens, "variant"),
+        "changed": sum(1 for t in tokens if t["tag"] != "same"),
+        "diff_source": source,
+    }
 
 
 def _key(text: str) -> str:
@@ -243,6 +254,9 @@ def _fill_months(counts: dict[str, int]) -> dict[str, int]:
         return counts
     y, m = int(keys[0][:4]), int(keys[0][5:7])
     end = (int(keys[-1][:4]), int(keys[-1][5:7]))
+    if len(keys) < 3:  # a lone month gets its neighbours, so the bar has a time around it
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        end = (end[0] + 1, 1) if end[1] == 12 else (end[0], end[1] + 1)
     out: dict[str, int] = {}
     while (y, m) <= end and len(out) < 240:
         k = f"{y:04d}-{m:02d}"
@@ -287,8 +301,8 @@ def _render_svg(data: tuple[tuple[str, int], ...], group: str) -> str:
         .configure_view(stroke=None)
     )
     svg: str = vlc.vegalite_to_svg(chart.to_dict())
-    # Scale with the page: keep the viewBox, let CSS size it.
-    return re.sub(r'^<svg ([^>]*?)width="[\d.]+" height="[\d.]+"', r'<svg \1role="img"', svg, count=1)
+    # Natural size on wide screens; CSS (max-width: 100%, height: auto) shrinks it on narrow ones.
+    return svg.replace("<svg ", '<svg role="img" aria-label="Statements per ' + group + '" ', 1)
 
 
 # ----------------------------------------------------------------- misc
