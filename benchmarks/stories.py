@@ -132,7 +132,7 @@ def show_errors(articles: list[Article], pred: dict[str, str], gold: dict[str, s
 def sweep(split: str) -> None:
     articles = polnear_articles(split)
     gold = load_labels()
-    for t in (0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.2, 0.25):
+    for t in (0.06, 0.08, 0.09, 0.1, 0.11, 0.12, 0.14, 0.16, 0.2, 0.25):
         s = score(run_stories(articles, dated_story_threshold=t), gold)
         print(
             f"threshold {t:.2f}: P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f} "
