@@ -32,15 +32,15 @@ def test_every_format_is_present(corpus: list[Article]) -> None:
 
 
 def test_exact_copy_under_another_name_shares_the_id(corpus: list[Article]) -> None:
-    (original,) = by_file(corpus, "valdoria-herald_2023-06-12_reyes-leak-plan.txt")
+    (original,) = by_file(corpus, "2023-06-12_valdoria-herald_reyes-leak-plan.txt")
     (mirror,) = by_file(corpus, "marenza-today_reyes-leak-plan_mirror.txt")
     assert original.id == mirror.id
     assert Counter(a.id for a in corpus).most_common(1)[0][1] == 2  # the only duplicate id
 
 
 def test_syndicated_copy_is_near_but_not_exact(corpus: list[Article]) -> None:
-    (wire,) = by_file(corpus, "vpa-wire_2023-03-30_petrov-steps-down.txt")
-    (copy,) = by_file(corpus, "coastal-times_2023-03-31_new-water-chief.txt")
+    (wire,) = by_file(corpus, "2023-03-30_vpa-wire_petrov-steps-down.txt")
+    (copy,) = by_file(corpus, "2023-03-31_coastal-times_new-water-chief.txt")
     assert wire.id != copy.id
     assert wire.title != copy.title
     shared = "Reyes, 48, joined the Authority in 2009 as a hydraulic engineer."
@@ -51,7 +51,7 @@ def test_syndicated_copy_is_near_but_not_exact(corpus: list[Article]) -> None:
 
 
 def test_repeated_block(corpus: list[Article]) -> None:
-    (article,) = by_file(corpus, "harbour-news_2023-09-05_brine-study.txt")
+    (article,) = by_file(corpus, "2023-09-05_harbour-news_brine-study.txt")
     (block,) = [r for r in article.skip_ranges if r.reason == "repeated-block"]
     second = article.text.rindex("A study by the University of Marenza")
     assert (block.start, block.end) == (second, len(article.text.rstrip()))
