@@ -355,3 +355,24 @@ def test_registry_knows_every_format() -> None:
     assert by_content(b"<!doctype html><html>").name == "html"
     assert by_content(b'{"text": "x"}\n').name == "jsonl"
     assert by_content(b"Just a headline\n\nAnd a body.") is None
+
+
+def test_jsonl_html_body_is_converted_to_text(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"title": "Budget", "content": "<p>The council met on Monday.</p><p>It approved the budget.</p>"}\n'
+    )
+    (article,) = read(path)
+    assert article.text == "The council met on Monday.\n\nIt approved the budget."
+    assert article.extra == {"text_from_html": True}
+
+
+def test_every_example_article_serialises_to_json() -> None:
+    import json
+
+    from conftest import EXAMPLES
+
+    for item in read_inputs([str(EXAMPLES), str(FIXTURES)]):
+        if isinstance(item, Article):
+            data = json.loads(json.dumps(item.to_dict()))
+            assert data["id"] == item.id and data["text"] == item.text

@@ -4,6 +4,7 @@ Recognised fields (first present wins): text/content/body, title/headline, url/l
 published/date/published_at/pubDate, source/outlet/site, authors/author/byline,
 language/lang. Everything else goes to ``extra``. ``source_record`` is the 1-based
 line number; a malformed line gives a Failure naming it and the next lines still count.
+A text field holding HTML markup is converted to plain text (``extra["text_from_html"]``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from onrecord.ingest.build import build_article
 from onrecord.ingest.decode import binary_kind, decode_bytes
 from onrecord.ingest.errors import InputError
+from onrecord.ingest.htmltext import html_to_text
 from onrecord.ingest.registry import reader
 from onrecord.ingest.source import Source, check_size
 from onrecord.models import Article, Failure
@@ -30,6 +32,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "language": ("language", "lang"),
 }
 _KNOWN = {name for names in FIELDS.values() for name in names}
+_HTML_BLOCKS = re.compile(r"<(?:p|div|br|article|h[1-6]|li)\b[^>]*>", re.I)
 _BY = re.compile(r"^\s*by\s+", re.I)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b)\s*")
 
@@ -79,6 +82,10 @@ def article_from_record(record: dict[str, Any], *, source_path: str, line_number
     text = _first(record, "text")
     if not isinstance(text, str) or not text.strip():
         raise InputError("no article text (fields text, content or body)", record=line_number)
+    extra = {key: value for key, value in record.items() if key not in _KNOWN}
+    if _HTML_BLOCKS.search(text):  # some dumps store the page body as HTML: read its text
+        text = html_to_text(text)
+        extra["text_from_html"] = True
     title = _first(record, "title")
     url = _first(record, "url")
     language = _first(record, "language")
@@ -93,7 +100,7 @@ def article_from_record(record: dict[str, Any], *, source_path: str, line_number
         authors=_authors(_first(record, "authors")),
         published=_first(record, "published"),
         language=language if isinstance(language, str) else None,
-        extra={key: value for key, value in record.items() if key not in _KNOWN},
+        extra=extra,
     )
 
 
