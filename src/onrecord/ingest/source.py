@@ -52,11 +52,11 @@ def check_size(size: int | None, max_bytes: int, what: str = "file") -> None:
 
 
 def _file_source(path: str, max_bytes: int) -> Source:
-    with open(path, "rb") as stream:
+    with open(path, "rb", buffering=0) as stream:  # unbuffered: one read call for a small file
         size = os.fstat(stream.fileno()).st_size
-        head = stream.read(HEAD_BYTES)
-    if len(head) < HEAD_BYTES:  # the whole file is in hand: no second open
-        return Source(path, head, len(head), max_bytes, lambda: io.BytesIO(head))
+        head = stream.read(min(size, HEAD_BYTES) + 1)[:HEAD_BYTES]
+    if len(head) == size < HEAD_BYTES:  # the whole file is in hand: no second open
+        return Source(path, head, size, max_bytes, lambda: io.BytesIO(head))
     return Source(path, head, size, max_bytes, lambda: open(path, "rb"))
 
 
