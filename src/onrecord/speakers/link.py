@@ -82,8 +82,8 @@ def collect_mentions(items: list[tuple[Article, list[Quote]]]) -> list[Mention]:
 
 def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> Mention | None:
     raw = " ".join((raw or "").split())
-    if not raw or fold(raw) in PRONOUNS or is_byline(raw) or via == "none":
-        return None
+    if not raw or fold(raw) in PRONOUNS or is_byline(raw) or via == "none" or raw == raw.lower():
+        return None  # no name: a pronoun left unresolved, a byline, "this approach", "the newspaper"
     surface = _surface(q)
     base = dict(
         idx=idx,
@@ -101,9 +101,22 @@ def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> 
         if parsed is not None and not parsed.former:
             return Mention(name=raw, title=parsed, **base)
     if typ == "organisation":
-        return Mention(name=re.sub(r"^the\s+", "", raw, flags=re.I), **base)
+        return Mention(name=org_name(raw), **base)
     core, glued = clean_name(raw)
     return Mention(name=core, glued=glued, **base)
+
+
+def org_name(raw: str) -> str:
+    """ "the German tabloid Bild" -> "Bild": descriptive words before a proper name go."""
+    name = re.sub(r"^the\s+", "", raw, flags=re.I)
+    name = re.sub(
+        r"^(.*\b[A-Z][\w.-]*)\s+(?:publication|newspaper|paper|tabloid|daily|agency|website|outlet)$", r"\1", name
+    )
+    toks = name.split()
+    low = [i for i, t in enumerate(toks) if t.islower() and t not in {"of", "for", "and", "the", "on", "in", "de"}]
+    if low and low[-1] < len(toks) - 1 and all(t[:1].isupper() for t in toks[low[-1] + 1 :]):
+        return " ".join(toks[low[-1] + 1 :])
+    return name
 
 
 def _surface(q: Quote) -> str | None:

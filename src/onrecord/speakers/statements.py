@@ -121,7 +121,7 @@ def similar_lexical(a: Item, b: Item, p: ClusterParams) -> bool:
     if small >= p.min_shared and inter >= p.min_shared and inter / small >= p.overlap:
         return 2 * inter / (len(a.words) + len(b.words)) >= p.dice
 
-    if small < p.min_shared + 2 and inter >= max(1, small - 1):
+    if 2 <= small < p.min_shared + 2 and inter >= max(2, small - 1):
         return fuzz.partial_ratio(fold(a.text), fold(b.text)) >= p.fuzz_short
     return False
 
@@ -217,13 +217,12 @@ _TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 
 
 def quoted_wording(text: str, kind: str) -> str | None:
-    """The words a report prints inside quotation marks: all of a direct quote, the quoted parts of a mixed one."""
+    """The words a report prints inside quotation marks: all of a direct quote, the quoted parts of any other."""
     if kind == "direct":
         return text.strip().strip('"“”').strip()
-    if kind == "mixed":
-        parts = _QUOTED.findall(text)
-        return " … ".join(p.strip() for p in parts) if parts else None
-    return None
+    marks = sum(text.count(m) for m in '"“”')
+    parts = _QUOTED.findall(text + ('"' if marks % 2 else ""))
+    return " … ".join(p.strip() for p in parts) if parts else None
 
 
 def _norm_words(text: str) -> list[str]:
