@@ -7,6 +7,7 @@ points at the headline. Offsets refer to this extracted text.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -39,6 +40,13 @@ _DATE_META_KEYS = (
     "dc.date",
 )
 _JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+
+
+# trafilatura and htmldate log warnings about odd pages; with no logging configured
+# Python would print them on stderr. A NullHandler keeps them quiet unless the
+# application sets up logging itself (the records still propagate to its handlers).
+for _name in ("trafilatura", "htmldate", "courlan"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 
 def sniff_html(head: bytes) -> bool:
