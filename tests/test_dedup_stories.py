@@ -106,3 +106,24 @@ def test_date_window_keeps_distant_articles_apart() -> None:
     assert _add(d, "far", reworded, "2024-07-12").story_id == "far"
     again = "NATO's Stoltenberg, in Vilnius, warned Russia on Ukraine; defence spending dominated the summit."
     assert _add(d, "near", again, "2023-07-12").story_id == "a"
+
+
+def test_story_decisions_survive_load(seeds_dir: Path) -> None:
+    """Live and restored deduplicators agree, with dates close enough for every rule to apply."""
+    articles = [seed_article(p) for p in sorted(seeds_dir.glob("*.txt"))]
+    for i, a in enumerate(articles):
+        if a.published:
+            a.published = f"2024-01-2{i}"
+    live = Deduplicator()
+    states = [live.add(a, body_of(a)).state() for a in articles[:3]]
+    expected = [live.add(a, body_of(a)) for a in articles[3:]]
+    restored = Deduplicator()
+    restored.load(states)
+    got = [restored.add(a, body_of(a)) for a in articles[3:]]
+    for e, g in zip(expected, got, strict=True):
+        assert (e.story_id, e.new_story, e.story_score, e.story_features) == (
+            g.story_id,
+            g.new_story,
+            g.story_score,
+            g.story_features,
+        )

@@ -15,7 +15,7 @@ from onrecord.dedup.stories import StoryIndex
 from onrecord.models import Article
 
 DEFAULT_STORY_THRESHOLD = 0.35  # content alone (a date unknown)
-DEFAULT_DATED_STORY_THRESHOLD = 0.11  # both dates known and within ``day_window`` days
+DEFAULT_DATED_STORY_THRESHOLD = 0.10  # both dates known and within ``day_window`` days
 
 
 @dataclass

@@ -66,7 +66,9 @@ class StoryIndex:
         top_k: int = 200,
         entity_boost: float = 1.0,
         max_postings: int = 1000,
+        centroid: bool = True,
     ) -> None:
+        self.centroid = centroid
         self.threshold = threshold
         self.dated_threshold = threshold if dated_threshold is None else dated_threshold
         self.day_window = day_window
@@ -80,6 +82,9 @@ class StoryIndex:
         self._days: list[int | None] = []
         self._ids: list[str] = []
         self._stories: list[str] = []
+        self._story_norm2: dict[str, float] = {}  # squared norm of the sum of a story's vectors
+        # (features, scores) of the last query, reused by the add() that follows it
+        self._last: tuple[dict[str, Any], np.ndarray | None] | None = None
 
     # -- features -----------------------------------------------------------
     def idf(self, term: str) -> float:
@@ -93,10 +98,18 @@ class StoryIndex:
 
     # -- matching -----------------------------------------------------------
     def best_match(self, features: dict[str, Any]) -> StoryMatch | None:
-        """The most similar indexed article allowed by the date window, if above threshold."""
+        """The best story for an article, if above threshold.
+
+        Two scores compete: the cosine with the single most similar indexed article
+        (date rules as in the module docstring), and the cosine with the sum of the
+        vectors of a story's members published within ``day_window`` days (dated
+        articles only), which lets a follow-up join a story whose articles each
+        share only part of its vocabulary.
+        """
         weights: dict[str, float] = features["terms"]
         day: int | None = features.get("day")
         scores = self._scores(weights)
+        self._last = (features, scores)
         if scores is None:
             return None
         floor = min(self.threshold, self.dated_threshold)
@@ -107,10 +120,31 @@ class StoryIndex:
                 continue
             if best is None or score > best[0]:
                 best = (score, j)
+        story_best = self._best_story(scores, day) if self.centroid else None
+        if story_best is not None and (best is None or story_best[0] > best[0]):
+            score, story = story_best
+            return StoryMatch(story, story, round(score, 4))
         if best is None:
             return None
         score, j = best
         return StoryMatch(self._ids[j], self._stories[j], round(score, 4))
+
+    def _best_story(self, scores: np.ndarray, day: int | None) -> tuple[float, str] | None:
+        """Cosine with the sum of each story's dated members within the window."""
+        if day is None:
+            return None
+        sums: dict[str, float] = {}
+        days, stories, w = self._days, self._stories, self.day_window
+        for j in np.flatnonzero(scores > 0).tolist():
+            dj = days[j]
+            if dj is not None and abs(dj - day) <= w:
+                sums[stories[j]] = sums.get(stories[j], 0.0) + float(scores[j])
+        best: tuple[float, str] | None = None
+        for story, total in sums.items():
+            c = total / math.sqrt(self._story_norm2[story])
+            if c >= self.dated_threshold and (best is None or c > best[0]):
+                best = (c, story)
+        return best
 
     def _scores(self, weights: dict[str, float]) -> np.ndarray | None:
         """Dot products with every indexed article sharing a term (numpy bincount)."""
@@ -137,6 +171,7 @@ class StoryIndex:
     def add(self, article_id: str, story_id: str, features: dict[str, Any]) -> None:
         weights: dict[str, float] = features["terms"]
         j = len(self._ids)
+        self._grow_story(story_id, features)
         self._ids.append(article_id)
         self._stories.append(story_id)
         self._days.append(features.get("day"))
@@ -148,6 +183,24 @@ class StoryIndex:
             posting.append(j, w)
             df[term] = df.get(term, 0) + 1
         self._n += 1
+
+    def _grow_story(self, story_id: str, features: dict[str, Any]) -> None:
+        """||c + v||^2 = ||c||^2 + 2 c.v + ||v||^2, with c.v from the posting lists."""
+        norm2 = self._story_norm2.get(story_id)
+        v2 = sum(w * w for w in features["terms"].values())
+        if norm2 is None:
+            self._last = None
+            self._story_norm2[story_id] = v2
+            return
+        last, self._last = self._last, None
+        scores = last[1] if last is not None and last[0] is features else self._scores(features["terms"])
+        cv = self._story_dot(scores, story_id) if scores is not None else 0.0
+        self._story_norm2[story_id] = norm2 + 2 * cv + v2
+
+    def _story_dot(self, scores: np.ndarray, story_id: str) -> float:
+        """Dot product of a query with the sum of a story's member vectors."""
+        stories = self._stories
+        return float(sum(scores[j] for j in np.flatnonzero(scores > 0).tolist() if stories[j] == story_id))
 
     def __len__(self) -> int:
         return len(self._ids)
