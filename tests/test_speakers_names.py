@@ -174,3 +174,21 @@ def test_unresolvable_title_stays_a_title() -> None:
     r = link_corpus([a], with_topics=False)
     (s,) = r.speakers
     assert s.name == "NATO Spokesperson"
+
+
+def test_honorifics_and_titles_before_surnames() -> None:
+    assert clean_name("Mr. Trump")[0] == "Trump"
+    assert clean_name("Sen. Bernie Sanders")[0] == "Bernie Sanders"
+    assert clean_name("President Obama") == ("Obama", "President")
+    a = make_article(
+        "a1",
+        "Donald Trump spoke in Iowa. Mr. Trump said that the wall will be built.",
+        "2016-01-10",
+        [("the wall will be built", "Mr. Trump", "indirect")],
+    )
+    b = make_article(
+        "b1", "Donald Trump said that taxes will fall.", "2016-01-11", [("taxes will fall", "Donald Trump", "indirect")]
+    )
+    r = link_corpus([a, b], with_topics=False)
+    assert [s.key for s in r.speakers] == ["donald-trump"]
+    assert "Mr. Trump" in r.speakers[0].aliases

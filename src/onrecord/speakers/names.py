@@ -206,6 +206,7 @@ TITLE_WORDS = {
     "senior",
     "chief-of-staff",
 }
+HONORIFICS = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Dame|Sen|Rep|Gov|Gen|Adm|Lt|Col|Capt|Rev)\.?\s+")
 RANKS = re.compile(r"^(?:Admiral|General|Gen\.|Adm\.|Lieutenant General|Colonel|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Sir)\s+")
 
 
@@ -283,6 +284,7 @@ def clean_name(name: str) -> tuple[str, str | None]:
     n = " ".join(name.replace("’", "'").split()).strip(" ,.;:\"'“”")
     n = re.sub(r"'s$", "", n)
     n = re.sub(r"^the\s+", "", n, flags=re.I)
+    n = HONORIFICS.sub("", n) if len(n.split()) > 1 else n
     tokens = n.split()
     # Walk from the right while the tokens look like parts of a name.
     i = len(tokens)
