@@ -27,8 +27,11 @@ from onrecord.ingest.dates import date_from_value, find_date_in_line, parse_date
         ("Published: 7 June 2023", "2023-06-07"),
         ("Updated 7 June 2023 14:05 GMT", "2023-06-07T14:05+00:00"),
         ("Fri, 14 Jul 2023 16:45:00 +0200", "2023-07-14T16:45+02:00"),
-        # Left to dateparser:
-        ("07.06.2023", "2023-07-06"),
+        ("07.06.2023", "2023-06-07"),  # dotted dates are day-first
+        ("07.06.2023, 14:05", "2023-06-07T14:05"),
+        # Left to dateparser (English: month first when ambiguous):
+        ("06/07/2023", "2023-06-07"),
+        ("25/12/2022", "2022-12-25"),
         ("le 7 juin 2023", None),  # only English is configured: no guessing at other languages
     ],
 )

@@ -58,9 +58,11 @@ _DAY_FIRST = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+
 _MONTH_FIRST = _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"
 
 # Each pattern matches a whole date (optional weekday, date, optional time and zone).
+# Dotted numeric dates (07.06.2023) are day-first wherever they are written.
+_DOTTED = r"(?P<day>\d{1,2})\.(?P<nmonth>\d{1,2})\.(?P<year>\d{4})"
 _FAST_PATTERNS = tuple(
     re.compile(rf"(?:{_WEEKDAY}\s*[,–—-]?\s*)?{body}{time}{_ZONE}", re.IGNORECASE)
-    for body, time in ((_ISO, ""), (_DAY_FIRST, _TIME), (_MONTH_FIRST, _TIME))
+    for body, time in ((_ISO, ""), (_DAY_FIRST, _TIME), (_MONTH_FIRST, _TIME), (_DOTTED, _TIME))
 )
 # Looks like it might hold a date: worth a (slow) dateparser call.
 _DATEISH = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\b(?:" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
