@@ -76,6 +76,7 @@ def test_unknown_corrections_are_ignored() -> None:
         with_topics=False,
     )
     assert {s.key for s in r.speakers} == {"jens-stoltenberg", "camilla-stoltenberg", "stoltenberg"}
+    assert [n.split(":")[0] for n in r.notes] == ["split", "merge", "rename"]
 
 
 def test_imported_roles_take_precedence() -> None:

@@ -105,6 +105,7 @@ def link_corpus(
         roles=lk.roles,
         topic_labels=labels,
         quote_statement={r.quote_id: st.id for st in statements for r in st.reports},
+        notes=list(lk.notes),
     )
 
 

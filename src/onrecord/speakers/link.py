@@ -64,6 +64,7 @@ class Linking:
     observations: list[RoleObservation] = field(default_factory=list)
     roles: list[RoleRecord] = field(default_factory=list)
     title_notes: dict[int, str] = field(default_factory=dict)  # mention idx -> how its title resolved
+    notes: list[str] = field(default_factory=list)  # corrections that found nothing to act on
 
 
 # --- 1. mentions --------------------------------------------------------------------
@@ -384,7 +385,7 @@ def link_speakers(
     resolve_titles(lk, table)
     assign_keys(lk)
     if corrections:
-        apply_corrections(lk, corrections)
+        lk.notes = apply_corrections(lk, corrections)
         assign_keys(lk)
     lk.roles = [*_link_imported(lk, imported_roles), *build_roles(lk)]
     return lk

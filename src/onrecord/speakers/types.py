@@ -138,7 +138,8 @@ class LinkResult:
     quote_info: dict[str, QuoteInfo] = field(default_factory=dict)
     roles: list[RoleRecord] = field(default_factory=list)  # every role, imported ones without a speaker too
     topic_labels: dict[str, str] = field(default_factory=dict)  # topic key -> display form
-    quote_statement: dict[str, str] = field(default_factory=dict)
+    quote_statement: dict[str, str] = field(default_factory=dict)  # quote id -> statement id
+    notes: list[str] = field(default_factory=list)  # e.g. corrections that matched no speaker
 
     @property
     def uncertain(self) -> list[tuple[str, UncertainLink]]:
