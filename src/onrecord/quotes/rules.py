@@ -29,9 +29,9 @@ class Thresholds:
     """Cue-precision floors per kind of content; tuned on PolNeAR train."""
 
     ccomp: float = 0.05
-    xcomp: float = 0.45
-    prep: float = 0.3
-    dobj: float = 0.55
+    xcomp: float = 0.3
+    prep: float = 0.2
+    dobj: float = 0.3
     bare: float = 0.5
 
 
