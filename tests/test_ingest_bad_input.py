@@ -58,7 +58,7 @@ def test_glob_matching_nothing(tmp_path: Path) -> None:
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG image"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "PDF document"),
         (b"PK\x03\x04" + b"\x00" * 100, "ZIP archive"),
-        (gzip.compress(b"just some text, not a WARC"), "gzip data"),
+        (gzip.compress(b"\x00\x01\x02\x03" * 100), "binary data"),  # unpacked, then refused
         (b"abc\x00\x00\x01\x02def" * 50, "binary data"),
     ],
 )
@@ -241,3 +241,20 @@ def test_many_bad_inputs_in_one_run_each_give_one_line(tmp_path: Path, good: Pat
     assert [type(i).__name__ for i in items] == ["Failure"] * 4 + ["Article"]
     for failure in items[:4]:
         assert_one_clean_line(failure)
+
+
+def test_truncated_gzip(tmp_path: Path, good: Path) -> None:
+    path = tmp_path / "news.txt.gz"
+    path.write_bytes(gzip.compress(GOOD_TEXT.encode() * 40)[:60])
+    items = read(path, good)
+    assert isinstance(items[0], Failure) and "gzip" in items[0].reason
+    assert_one_clean_line(items[0])
+    assert isinstance(items[1], Article)
+
+
+def test_gzip_cap_applies_to_the_unpacked_size(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.txt.gz"
+    path.write_bytes(gzip.compress(b"Title\n\n" + b"word " * 100_000))
+    assert path.stat().st_size < 2000
+    failure = only_failure(read(path, max_bytes=50_000))
+    assert "too large" in failure.reason

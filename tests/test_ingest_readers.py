@@ -376,3 +376,17 @@ def test_every_example_article_serialises_to_json() -> None:
         if isinstance(item, Article):
             data = json.loads(json.dumps(item.to_dict()))
             assert data["id"] == item.id and data["text"] == item.text
+
+
+def test_gzipped_inputs_are_unpacked(tmp_path: Path) -> None:
+    import gzip
+
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress((FIXTURES / "articles.jsonl").read_bytes()))
+    (tmp_path / "b.txt.gz").write_bytes(gzip.compress((FIXTURES / "plain_article.txt").read_bytes()))
+    (tmp_path / "c.xml.gz").write_bytes(gzip.compress((FIXTURES / "feed_atom.xml").read_bytes()))
+    items = read(tmp_path)
+    formats = [(Path(i.source_path).name, i.format) for i in articles(items)]
+    assert formats == [("a.jsonl.gz", "jsonl")] * 3 + [("b.txt.gz", "text"), ("c.xml.gz", "feed")]
+    (plain,) = [a for a in articles(items) if a.format == "text"]
+    assert plain.text == (FIXTURES / "plain_article.txt").read_text(encoding="utf-8")
+    assert [i.record for i in items if isinstance(i, Failure)] == [2, 5]

@@ -14,7 +14,9 @@ and ``normalise_body``/``article_id`` give the content hash used as ``Article.id
 
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -24,11 +26,13 @@ from onrecord.ingest.dates import ParsedDate, parse_date
 from onrecord.ingest.errors import InputError
 from onrecord.ingest.language import guess_language
 from onrecord.ingest.normalise import article_id, normalise_body
+from onrecord.ingest.readers.warc import sniff_warc
 from onrecord.ingest.registry import READERS, choose_reader, reader
-from onrecord.ingest.source import expand_paths, open_source
+from onrecord.ingest.source import expand_paths, gunzipped, open_source
 from onrecord.models import Article, Failure
 
 DEFAULT_MAX_BYTES = 20_000_000
+GZIP_MAGIC = b"\x1f\x8b"
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -70,10 +74,14 @@ def read_path(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, stdin: Any = Non
     """The articles (and failures) of one file, or of stdin when ``path`` is "-"."""
     try:
         source = open_source(path, max_bytes, stdin)
+        if source.head.startswith(GZIP_MAGIC) and not sniff_warc(source.head):
+            source = gunzipped(source)  # WARC.gz is read by the WARC reader; any other .gz unpacked
         chosen = choose_reader(source)
         yield from chosen.read(source)
     except InputError as error:
         yield Failure(path, error.reason, error.record)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        yield Failure(path, f"corrupt or truncated gzip data ({error})" if str(error) else "corrupt gzip data")
     except Exception as error:  # a reader bug must not end the run or show a traceback
         message = str(error).splitlines()[0] if str(error) else ""
         yield Failure(path, f"unexpected {type(error).__name__} while reading{': ' + message if message else ''}")

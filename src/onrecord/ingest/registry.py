@@ -76,7 +76,7 @@ def _sniffers() -> list[Reader]:
 def choose_reader(source: Source) -> Reader:
     """The reader for ``source``: content signature, else extension, else plain text."""
     _ensure_builtin_readers()
-    return by_content(source.head) or by_extension(source.name) or READERS[FALLBACK_READER]
+    return by_content(source.head) or by_extension(source.name_for_type) or READERS[FALLBACK_READER]
 
 
 def _ensure_builtin_readers() -> None:

@@ -9,9 +9,11 @@ large container file never has to fit in memory.
 from __future__ import annotations
 
 import glob
+import gzip
 import io
 import os
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -31,6 +33,11 @@ class Source:
     size: int | None  # None when unknown (stdin is read up front, so it is known)
     max_bytes: int
     opener: Callable[[], IO[bytes]]
+    type_name: str | None = None  # the name whose extension tells the format ("a.jsonl" for "a.jsonl.gz")
+
+    @property
+    def name_for_type(self) -> str:
+        return self.type_name or self.name
 
     def open(self) -> IO[bytes]:
         return self.opener()
@@ -44,6 +51,25 @@ class Source:
         if not data.strip():
             raise InputError("empty file")
         return data
+
+
+def gunzipped(source: Source) -> Source:
+    """``source`` seen through gzip: "news.jsonl.gz" reads as the JSONL inside it.
+
+    The size is unknown until read, so ``max_bytes`` then caps the decompressed bytes,
+    which also stops a small file from inflating without bound.
+    """
+    try:
+        head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(source.head, HEAD_BYTES)
+    except zlib.error:
+        raise InputError("corrupt gzip data") from None
+    name = source.name_for_type
+    type_name = name[:-3] if name.lower().endswith(".gz") else name.removesuffix(".tgz")
+
+    def opener() -> IO[bytes]:
+        return gzip.GzipFile(fileobj=source.open(), mode="rb")
+
+    return Source(source.name, head, None, source.max_bytes, opener, type_name)
 
 
 def check_size(size: int | None, max_bytes: int, what: str = "file") -> None:
