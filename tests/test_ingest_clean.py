@@ -69,6 +69,7 @@ def test_boilerplate_lines_anywhere_in_the_body(line: str, reason: str) -> None:
 def test_sentences_mentioning_boilerplate_words_are_kept() -> None:
     text = (
         "Rationing to end in May\n\n"
+        "Images by satellite showed the reservoir was empty.\n\n"
         "Residents can read more about the plan on the Authority's website, the minister said on Monday.\n\n"
         "She asked people to share this information with their neighbours who do not use the internet.\n"
     )

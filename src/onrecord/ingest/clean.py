@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from onrecord.ingest.header import IMAGE_CREDIT, Header, analyse_header
+from onrecord.ingest.header import Header, analyse_header, is_image_credit
 from onrecord.ingest.textlines import Line, comparable, looks_like_prose, split_lines
 from onrecord.models import SkipRange
 
@@ -92,7 +92,7 @@ def boilerplate_lines(ctx: CleanContext) -> Iterable[SkipRange]:
         reason = _boilerplate_reason(stripped)
         if reason is None and not looks_like_prose(stripped):
             following = ctx.lines[i + 1] if i + 1 < len(ctx.lines) else None
-            if following is not None and IMAGE_CREDIT.match(following.text):
+            if following is not None and is_image_credit(following.text):
                 reason = "boilerplate:caption"  # the line a photo credit hangs from
         if reason:
             yield SkipRange(start, end, reason)
@@ -101,7 +101,7 @@ def boilerplate_lines(ctx: CleanContext) -> Iterable[SkipRange]:
 def _boilerplate_reason(line: str) -> str | None:
     if COPYRIGHT.fullmatch(line):  # before credits: both may start with ©
         return "boilerplate:copyright"
-    if IMAGE_CREDIT.match(line):
+    if is_image_credit(line):
         return "boilerplate:image-credit"
     for reason, pattern in BOILERPLATE_LINES.items():
         if pattern.fullmatch(line):

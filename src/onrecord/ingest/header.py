@@ -45,6 +45,17 @@ IMAGE_CREDIT = re.compile(
     r"|(?:photo|image|picture)\s+credits?\b|credits?\s*:|source\s*:\s*©|©)",
     re.I,
 )
+
+
+def is_image_credit(line: str) -> bool:
+    """A photo/image credit line. A credit names a source and stops, so a line that ends
+    like a sentence ("Images by satellite showed the dam was empty.") is not one."""
+    stripped = line.strip()
+    if len(stripped) > 160 or not IMAGE_CREDIT.match(stripped):
+        return False
+    return "©" in stripped or not stripped.rstrip("”\"'’").endswith((".", "!", "?"))
+
+
 # A person's name on a line of its own: 2-4 capitalised words (any script), nothing else.
 _PERSON_NAME = re.compile(r"^\s*(?:[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]+)*\.?\s+){1,3}[^\W\d_]+\s*$")
 
@@ -123,8 +134,7 @@ def _byline(i: int, ctx: _Context) -> str | None:
 
 @line_classifier("image-credit")
 def _image_credit(i: int, ctx: _Context) -> str | None:
-    line = ctx.lines[i].stripped
-    return "boilerplate:image-credit" if len(line) <= 160 and IMAGE_CREDIT.match(line) else None
+    return "boilerplate:image-credit" if is_image_credit(ctx.lines[i].text) else None
 
 
 @line_classifier("caption")
@@ -139,7 +149,7 @@ def _caption(i: int, ctx: _Context) -> str | None:
             if comparable(ctx.lines[j].text) == key:
                 return "boilerplate:caption"
     after = ctx.lines[i + 1] if i + 1 < len(ctx.lines) else None
-    if after is not None and after.index == line.index + 1 and IMAGE_CREDIT.match(after.text):
+    if after is not None and after.index == line.index + 1 and is_image_credit(after.text):
         return "boilerplate:caption"
     return None
 
@@ -152,7 +162,7 @@ def _author_line(i: int, ctx: _Context) -> str | None:
         return None
     # Only next to other header furniture, so a Title-Cased standfirst is not taken for a name.
     neighbours = [ctx.lines[j].text for j in (i - 1, i + 1) if 0 <= j < len(ctx.lines)]
-    if not any(IMAGE_CREDIT.match(n) or find_date_in_line(n) for n in neighbours):
+    if not any(is_image_credit(n) or find_date_in_line(n) for n in neighbours):
         return None
     if line not in ctx.header.authors:
         ctx.header.authors.append(line)
