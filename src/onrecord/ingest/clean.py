@@ -9,6 +9,12 @@ looks for one kind of noise:
 - ``boilerplate-lines``: share/follow/read-more/newsletter/copyright/credit lines;
 - ``repeated-block``: a paragraph or run of paragraphs that already appeared earlier
   (an article whose body was pasted twice), compared whitespace- and case-insensitively.
+
+Reasons used: ``header:title-copy``, ``header:date``, ``boilerplate:category-label``,
+``boilerplate:byline``, ``boilerplate:author``, ``boilerplate:image-credit``,
+``boilerplate:caption``, ``boilerplate:copyright``, ``boilerplate:share``,
+``boilerplate:follow``, ``boilerplate:read-more``, ``boilerplate:newsletter``,
+``boilerplate:advert`` and ``repeated-block``. The first headline line is never skipped.
 """
 
 from __future__ import annotations
