@@ -210,7 +210,7 @@ def search(
     filters.pop("q", None)
     if not q.strip():
         raise HTTPException(422, "q: the query is empty")
-    return store.search(q, limit=limit, offset=offset, **filters)
+    return store.search_page(q, limit=limit, offset=offset, **filters)
 
 
 # ----------------------------------------------------------------- writing

@@ -26,6 +26,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -829,6 +830,112 @@ class Store:
 
     def stats(self) -> dict[str, int]:
         return {k: self.count(k) for k in ("articles", "sightings", "quotes", "speakers", "statements")}
+
+    # ================================================================ web reads
+    # Read methods added for onrecord.api / onrecord.web (issue 5): a page costs what it
+    # shows, not what matches. Same filters and shapes as the methods above.
+
+    def search_page(self, query: str, *, limit: int = 20, offset: int = 0, **filters: Any) -> dict[str, Any]:
+        """``search`` with the same result, reading only the page's rows and snippets."""
+        if not self.is_sqlite:
+            return self.search(query, limit=limit, offset=offset, **filters)
+        fq = _fts_query(query)
+        quotes: dict[str, Any] = {"total": 0, "limit": limit, "offset": offset, "items": []}
+        if not fq:
+            return {"query": query, "quotes": quotes, "articles": []}
+        rowid = literal_column("quotes.rowid")
+        joined = t.quotes.join(t.articles, t.articles.c.id == t.quotes.c.article_id)
+        with self.engine.connect() as conn:
+            ranked = [
+                r[0]
+                for r in conn.execute(
+                    text("SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH :q ORDER BY rank LIMIT 5000"), {"q": fq}
+                )
+            ]
+            if filters and ranked:
+                where, _ = self._quote_query(**filters)
+                allowed = {
+                    r[0] for r in conn.execute(select(rowid).select_from(joined).where(where, rowid.in_(ranked)))
+                }
+                ranked = [r for r in ranked if r in allowed]
+            page = ranked[offset : offset + limit]
+            rows = conn.execute(
+                select(
+                    rowid.label("_rowid"),
+                    t.quotes,
+                    t.articles.c.title.label("article_title"),
+                    t.articles.c.outlet,
+                    t.articles.c.published.label("article_date"),
+                )
+                .select_from(joined)
+                .where(rowid.in_(page))
+            ).all()
+            snips: dict[int, str] = {}
+            if page:
+                marks = ",".join(str(int(r)) for r in page)
+                snips = dict(
+                    conn.execute(
+                        text(
+                            "SELECT rowid, snippet(quotes_fts, 0, '[', ']', '…', 24) FROM quotes_fts "
+                            f"WHERE quotes_fts MATCH :q AND rowid IN ({marks})"
+                        ),
+                        {"q": fq},
+                    ).all()
+                )
+            arts = conn.execute(
+                text(
+                    "SELECT article_id, title, snippet(articles_fts, 1, '[', ']', '…', 24) "
+                    "FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rank LIMIT :n"
+                ),
+                {"q": fq, "n": limit},
+            ).all()
+        order = {r: i for i, r in enumerate(page)}
+        items = []
+        for r in sorted(rows, key=lambda r: order[r._mapping["_rowid"]]):
+            m = dict(r._mapping)
+            rid = m.pop("_rowid")
+            d = _quote_dict(m)
+            d["snippet"] = snips.get(rid)
+            items.append(d)
+        quotes |= {"total": len(ranked), "items": items}
+        articles = [{"id": a, "title": ti, "snippet": sn} for a, ti, sn in arts]
+        return {"query": query, "quotes": quotes, "articles": articles}
+
+    def quote_period_counts(self, *, group: str = "month", **filters: Any) -> list[dict[str, Any]]:
+        """Dated statements per period, oldest first, as ``timeline`` counts them (a statement
+        reported by several outlets counts once, at its earliest date), reading two columns."""
+        where, _ = self._quote_query(**filters)
+        when = func.coalesce(t.quotes.c.said_date, t.articles.c.published)
+        joined = t.quotes.join(t.articles, t.articles.c.id == t.quotes.c.article_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(when, t.quotes.c.statement_id, t.quotes.c.id).select_from(joined).where(where))
+            first: dict[str, str] = {}
+            for date, sid, qid in rows:
+                if date:
+                    key = sid or qid
+                    if key not in first or date < first[key]:
+                        first[key] = date
+        counts: dict[str, int] = {}
+        for date in first.values():
+            b = _bucket(date, group)
+            counts[b] = counts.get(b, 0) + 1
+        return [{"period": k, "count": v} for k, v in sorted(counts.items())]
+
+    def statement_summaries(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """id → {id, speaker_key, speaker_name, date, drift, report_count, text}, without the reports."""
+        wanted = list(dict.fromkeys(i for i in ids if i))
+        if not wanted:
+            return {}
+        c = t.statements.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.id, c.speaker_key, c.speaker_name, c.date, c.drift, c.report_count, c.text).where(
+                    c.id.in_(wanted)
+                )
+            ).all()
+        return {r[0]: dict(r._mapping) for r in rows}
+
+    # ============================================================ end web reads
 
 
 # ------------------------------------------------------------------ helpers

@@ -150,7 +150,7 @@ def search(request: Request) -> Response:
     q = p.pop("q", "")
     res = None
     if q:
-        res = _store(request).search(q, limit=PAGE, offset=(page_no - 1) * PAGE, **_quote_filters(p))
+        res = _store(request).search_page(q, limit=PAGE, offset=(page_no - 1) * PAGE, **_quote_filters(p))
     return page(
         request,
         "search.html",
@@ -183,10 +183,9 @@ def speaker(request: Request, key: str) -> Response:
         raise HTTPException(422, "group: expected day, week, month or year")
     page_no = _page_no(request)
     filters = _quote_filters(p) | {"speaker": sp["key"]}
-    tl = store.timeline(group=group, **filters)
-    items = sorted((q for b in tl["buckets"] for q in b["quotes"]), key=lambda q: q["date"], reverse=True)
-    drift = {s["id"]: s for s in store.list_statements(speaker=sp["key"], limit=10_000)["items"]}
-    start = (page_no - 1) * PAGE
+    counts = store.quote_period_counts(group=group, **filters)
+    res = store.list_quotes(limit=PAGE, offset=(page_no - 1) * PAGE, **filters)
+    statements = store.statement_summaries(q.get("statement_id") for q in res["items"])
     return page(
         request,
         "speaker.html",
@@ -194,13 +193,29 @@ def speaker(request: Request, key: str) -> Response:
         sp=sp,
         p=p,
         group=group,
-        chart=render.timeline_chart(tl["buckets"], group),
-        buckets=tl["buckets"],
-        items=items[start : start + PAGE],
-        statements=drift,
-        pg=_pager(request, len(items), page_no),
+        chart=render.timeline_chart(counts, group),
+        buckets=counts,
+        items=_one_row_per_statement(res["items"]),
+        statements=statements,
+        pg=_pager(request, res["total"], page_no),
         kinds=KINDS,
     )
+
+
+def _one_row_per_statement(quotes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reports of one statement on the same page become one row that names the other outlets."""
+    rows: list[dict[str, Any]] = []
+    by_statement: dict[str, dict[str, Any]] = {}
+    for q in quotes:
+        sid = q.get("statement_id")
+        if sid and sid in by_statement:
+            by_statement[sid]["also"].append(q)
+            continue
+        row = q | {"also": []}
+        if sid:
+            by_statement[sid] = row
+        rows.append(row)
+    return rows
 
 
 @router.get("/statements", response_class=HTMLResponse)
