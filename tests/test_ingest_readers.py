@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -390,3 +391,14 @@ def test_gzipped_inputs_are_unpacked(tmp_path: Path) -> None:
     (plain,) = [a for a in articles(items) if a.format == "text"]
     assert plain.text == (FIXTURES / "plain_article.txt").read_text(encoding="utf-8")
     assert [i.record for i in items if isinstance(i, Failure)] == [2, 5]
+
+
+def test_jsonl_without_title_field_takes_a_standalone_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    text = "Clinton Was Headed to ER But Diverted to Avoid Bad Optics, Post Reports.\n\nThe New York Post reports."
+    body_only = "The council met on Monday and approved the budget for the coming year after a long debate."
+    path.write_text(json.dumps({"text": text}) + "\n" + json.dumps({"text": body_only}) + "\n")
+    first, second = read(path)
+    assert first.title == "Clinton Was Headed to ER But Diverted to Avoid Bad Optics, Post Reports."
+    assert first.title_span is not None and first.title_span.start == 0
+    assert second.title is None and second.title_span is None

@@ -23,6 +23,7 @@ from onrecord.models import SkipRange, Span
 
 MAX_HEADER_LINES = 12  # non-blank lines after the title that may still be header
 MAX_TITLE_CHARS = 250
+MAX_STANDALONE_TITLE_CHARS = 160  # a first line this short, alone in its paragraph, is a headline
 
 # Section labels that web copy glues onto the headline ("NewsNATO stands firm").
 CATEGORY_LABELS = (
@@ -200,17 +201,25 @@ def analyse_header(
     the headline when ``first_line_is_title`` (plain text) or when it is headline-shaped.
     """
     header = Header(title=known_title.strip() if known_title else None)
-    lines = [line for line in (lines if lines is not None else split_lines(text)) if line.text.strip()]
+    all_lines = lines if lines is not None else split_lines(text)
+    lines = [line for line in all_lines if line.text.strip()]
     if not lines:
         return header
     first = lines[0]
     label_len, rest = strip_category_label(first.text)
     title_key = comparable(header.title) if header.title else None
-    is_title = (
-        comparable(rest) == title_key or comparable(first.text) == title_key
-        if title_key
-        else _title_shaped(first.text) or (first_line_is_title and len(first.stripped) <= MAX_TITLE_CHARS)
-    )
+    if title_key:
+        is_title = comparable(rest) == title_key or comparable(first.text) == title_key
+    else:
+        # A headline-shaped first line, or a short first line standing alone as a paragraph
+        # (headlines ending in a full stop, as in many dumps); plain text always has one.
+        after = all_lines[first.index + 1] if first.index + 1 < len(all_lines) else None
+        alone = after is None or not after.text.strip()
+        is_title = (
+            _title_shaped(first.text)
+            or (alone and len(lines) > 1 and len(first.stripped) <= MAX_STANDALONE_TITLE_CHARS)
+            or (first_line_is_title and len(first.stripped) <= MAX_TITLE_CHARS)
+        )
     header_lines = lines
     if is_title:
         if label_len and comparable(rest) != comparable(first.text):
