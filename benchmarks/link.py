@@ -221,7 +221,9 @@ def _article(
 
     variant = _edit(rng, said)
     folded = name if rng.random() < 0.8 else _strip_marks(name)
-    if rng.random() < 0.5:
+    if rng.random() < 0.1:  # the surname alone: linking must use context (or leave it uncertain)
+        add(f"At {org}, {surname} said that ", variant.lower(), ". ", "indirect", SpeakerRef(surname, "person"))
+    elif rng.random() < 0.5:
         add(f"{org} {title} {folded} said that ", variant.lower(), ". ", "indirect", SpeakerRef(folded, "person"))
     else:
         add('"', variant, f'," {org} {title} {folded} said. ', "direct", SpeakerRef(folded, "person"))

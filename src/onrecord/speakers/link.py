@@ -175,12 +175,29 @@ def link_names(mentions: list[Mention], texts: dict[str, str]) -> Linking:
                     RoleObservation(aid, m.date, m.name, parse_title(m.glued), f'{aid}: "{m.raw}"')  # type: ignore[arg-type]
                 )
     cluster_orgs = _cluster_orgs(lk)
+    orgs_by_surface: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for o in lk.observations:
+        if o.title.organisation:
+            orgs_by_surface[(o.article_id, fold(o.surface))].add(o.title.organisation)
+    folded: dict[str, str] = {}
     # Surnames alone (and "J. Stoltenberg").
     for m in mentions:
         if m.idx in lk.cluster_of or m.title is not None:
             continue
-        lk.cluster_of[m.idx] = _resolve_surname(m, by_article[m.article_id], lk, surnames, cluster_orgs, texts)
+        if m.article_id not in folded:
+            folded[m.article_id] = fold(texts[m.article_id]).replace("-", " ")
+        ctx = _Context(texts[m.article_id], folded[m.article_id], orgs_by_surface[(m.article_id, fold(m.name))])
+        lk.cluster_of[m.idx] = _resolve_surname(m, by_article[m.article_id], lk, surnames, cluster_orgs, ctx)
     return lk
+
+
+@dataclass
+class _Context:
+    """What a surname's article offers: its text (as is and folded) and organisations titled next to it."""
+
+    text: str
+    folded: str
+    orgs_here: set[str]
 
 
 def _cluster_orgs(lk: Linking) -> dict[str, set[str]]:
@@ -199,7 +216,7 @@ def _resolve_surname(
     lk: Linking,
     surnames: dict[str, set[str]],
     cluster_orgs: dict[str, set[str]],
-    texts: dict[str, str],
+    ctx: _Context,
 ) -> str:
     toks = name_tokens(m.name)
     if not toks:
@@ -211,24 +228,18 @@ def _resolve_surname(
     local = sorted({lk.cluster_of[x.idx] for x in same_article if lk.cluster_of.get(x.idx) in cands})
     if len(local) == 1:
         return local[0]
-    text = texts[m.article_id]
-    named = sorted(c for c in cands if _names_in_text(c[2:], text))
+    named = sorted(c for c in cands if c[2:] in ctx.folded)
     if len(named) == 1 and not local:
         return named[0]
     if not local and not named:
-        orgs_here = {
-            o.title.organisation
-            for o in lk.observations
-            if o.article_id == m.article_id and fold(o.surface) == fold(m.name) and o.title.organisation
-        }
-        ctx = sorted(
+        by_org = sorted(
             c
             for c in cands
             if cluster_orgs.get(c)
-            and (cluster_orgs[c] & orgs_here or any(_org_in_text(org, text) for org in cluster_orgs[c]))
+            and (cluster_orgs[c] & ctx.orgs_here or any(_org_in_text(org, ctx.text) for org in cluster_orgs[c]))
         )
-        if len(ctx) == 1:
-            return ctx[0]
+        if len(by_org) == 1:
+            return by_org[0]
     why = (
         "several people with this surname in the article"
         if len(local) > 1 or len(named) > 1
@@ -238,10 +249,6 @@ def _resolve_surname(
     for c in cands:
         lk.uncertain[cid].append(UncertainLink(other_key=c, alias=m.name, reason=why, article_ids=[m.article_id]))
     return cid
-
-
-def _names_in_text(folded_full: str, text: str) -> bool:
-    return folded_full in fold(text).replace("-", " ")
 
 
 _ORG_SURFACES = {"NATO": ("NATO", "Alliance", "North Atlantic")}

@@ -30,11 +30,19 @@ _EXTRA_FOLD = str.maketrans(
 )
 
 
-@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower case, no diacritics, single spaces: "Jānis  Sārts" -> "janis sarts"."""
     if text.isascii():
         return " ".join(text.lower().split())
+    return _fold_short(text) if len(text) < 120 else _fold(text)
+
+
+@lru_cache(maxsize=100_000)
+def _fold_short(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     t = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLD))
     t = "".join(c for c in t if not unicodedata.combining(c))
     return " ".join(t.lower().split())
