@@ -132,3 +132,20 @@ def test_without_imports_a_later_title_goes_to_the_last_holder_seen() -> None:
     r = link_corpus([*seeds, late, early], with_topics=False)
     assert r.quote_speakers["z1-q0"] == ["mark-rutte"]
     assert r.quote_speakers["z0-q0"] == ["jens-stoltenberg"]
+
+
+def test_a_former_holder_named_in_the_article_does_not_take_the_title() -> None:
+    seeds = list(seed_corpus())
+    text = (
+        "Former NATO Secretary General Jens Stoltenberg was in Oslo. "
+        "The NATO Secretary General said that the summit will be in The Hague."
+    )
+    late = make_article(
+        "z1",
+        text,
+        "2024-12-01",
+        [("the summit will be in The Hague", "NATO Secretary General", "indirect")],
+        via="title",
+    )
+    r = link_corpus([*seeds, late], with_topics=False)
+    assert r.quote_speakers["z1-q0"] == ["mark-rutte"]

@@ -298,16 +298,21 @@ def _title_display(t: ParsedTitle | None) -> str:
 
 
 def resolve_titles(lk: Linking, table: RoleTable) -> None:
-    local: dict[str, set[str]] = defaultdict(set)
+    """Bare titles go to the holder: first one the same article names with that title (not "former"),
+    else the holder on the article's date (imports first)."""
+    by_article: dict[str, list[Mention]] = defaultdict(list)
     for m in lk.mentions:
-        cid = lk.cluster_of.get(m.idx)
-        if cid is not None:
-            local[m.article_id].add(lk.keys.get(cid, ""))
+        by_article[m.article_id].append(m)
+    titled: dict[tuple[str, str], set[str]] = defaultdict(set)  # (article, folded title) -> speaker keys
+    for o in lk.observations:
+        cid = _observation_cluster(o, by_article[o.article_id], lk)
+        if cid is not None and cid in lk.keys:
+            titled[(o.article_id, o.title.key[0])].add(lk.keys[cid])
     by_key = {k: c for c, k in lk.keys.items()}
     for m in lk.mentions:
         if m.title is None:
             continue
-        got = table.holder(m.title, m.date, prefer=local[m.article_id])
+        got = table.holder(m.title, m.date, prefer=titled.get((m.article_id, m.title.key[0]), set()))
         if got and got[0] in by_key:
             lk.cluster_of[m.idx] = by_key[got[0]]
             lk.title_notes[m.idx] = f"{_title_display(m.title)} -> {got[0]} ({got[1]})"
