@@ -50,6 +50,25 @@ class _Posting:
         return self.idx[lo : self.n], self.w[lo : self.n]
 
 
+class _Column:
+    """A growable 1-D numpy array (amortised O(1) append, zero-copy view)."""
+
+    __slots__ = ("data", "n")
+
+    def __init__(self, dtype: type) -> None:
+        self.data = np.empty(64, dtype=dtype)
+        self.n = 0
+
+    def append(self, value: float) -> None:
+        if self.n == len(self.data):
+            self.data = np.resize(self.data, 2 * self.n)
+        self.data[self.n] = value
+        self.n += 1
+
+    def view(self, n: int | None = None) -> np.ndarray:
+        return self.data[: self.n if n is None else n]
+
+
 @dataclass(frozen=True)
 class StoryMatch:
     article_id: str
@@ -79,10 +98,12 @@ class StoryIndex:
         self._n = bg_n  # background documents + indexed articles
         self._df: dict[str, int] = dict(bg_df)  # background + indexed document frequencies
         self._postings: dict[str, _Posting] = {}
-        self._days: list[int | None] = []
         self._ids: list[str] = []
-        self._stories: list[str] = []
-        self._story_norm2: dict[str, float] = {}  # squared norm of the sum of a story's vectors
+        self._days = _Column(np.float64)  # published day per indexed article, NaN when unknown
+        self._story_of = _Column(np.int32)  # story number per indexed article
+        self._story_ids: list[str] = []  # story number -> story id
+        self._story_num: dict[str, int] = {}
+        self._norm2 = _Column(np.float64)  # per story: squared norm of the sum of its vectors
         # (features, scores) of the last query, reused by the add() that follows it
         self._last: tuple[dict[str, Any], np.ndarray | None] | None = None
 
@@ -112,39 +133,39 @@ class StoryIndex:
         self._last = (features, scores)
         if scores is None:
             return None
-        floor = min(self.threshold, self.dated_threshold)
-        best: tuple[float, int] | None = None
-        for j in np.flatnonzero(scores >= floor).tolist():
-            score = float(scores[j])
-            if score < self._threshold_for(day, self._days[j]):
-                continue
-            if best is None or score > best[0]:
-                best = (score, j)
-        story_best = self._best_story(scores, day) if self.centroid else None
-        if story_best is not None and (best is None or story_best[0] > best[0]):
-            score, story = story_best
-            return StoryMatch(story, story, round(score, 4))
+        n = len(scores)
+        days = self._days.view(n)
+        if day is None:
+            in_window = np.zeros(n, dtype=bool)
+            thresholds = np.full(n, self.threshold)
+        else:
+            dated = ~np.isnan(days)
+            with np.errstate(invalid="ignore"):
+                in_window = dated & (np.abs(days - day) <= self.day_window)
+            thresholds = np.where(in_window, self.dated_threshold, np.where(dated, np.inf, self.threshold))
+        best: StoryMatch | None = None
+        passing = scores >= thresholds
+        if passing.any():
+            j = int(np.argmax(np.where(passing, scores, -1.0)))
+            best = StoryMatch(self._ids[j], self._story_ids[self._story_of.data[j]], float(scores[j]))
+        if self.centroid and in_window.any():
+            story = self._best_story(scores, in_window)
+            if story is not None and (best is None or story.score > best.score):
+                best = story
         if best is None:
             return None
-        score, j = best
-        return StoryMatch(self._ids[j], self._stories[j], round(score, 4))
+        return StoryMatch(best.article_id, best.story_id, round(best.score, 4))
 
-    def _best_story(self, scores: np.ndarray, day: int | None) -> tuple[float, str] | None:
-        """Cosine with the sum of each story's dated members within the window."""
-        if day is None:
+    def _best_story(self, scores: np.ndarray, in_window: np.ndarray) -> StoryMatch | None:
+        """Cosine with the sum of each story's members published within the window."""
+        stories = self._story_of.view(len(scores))
+        sums = np.bincount(stories[in_window], weights=scores[in_window])
+        cos = sums / np.sqrt(self._norm2.view(len(sums)))
+        k = int(np.argmax(cos))
+        if cos[k] < self.dated_threshold:
             return None
-        sums: dict[str, float] = {}
-        days, stories, w = self._days, self._stories, self.day_window
-        for j in np.flatnonzero(scores > 0).tolist():
-            dj = days[j]
-            if dj is not None and abs(dj - day) <= w:
-                sums[stories[j]] = sums.get(stories[j], 0.0) + float(scores[j])
-        best: tuple[float, str] | None = None
-        for story, total in sums.items():
-            c = total / math.sqrt(self._story_norm2[story])
-            if c >= self.dated_threshold and (best is None or c > best[0]):
-                best = (c, story)
-        return best
+        story_id = self._story_ids[k]
+        return StoryMatch(story_id, story_id, float(cos[k]))
 
     def _scores(self, weights: dict[str, float]) -> np.ndarray | None:
         """Dot products with every indexed article sharing a term (numpy bincount)."""
@@ -162,19 +183,15 @@ class StoryIndex:
             return None
         return np.bincount(np.concatenate(idx_parts), weights=np.concatenate(w_parts))
 
-    def _threshold_for(self, a: int | None, b: int | None) -> float:
-        if a is None or b is None:
-            return self.threshold
-        return self.dated_threshold if abs(a - b) <= self.day_window else math.inf
-
     # -- indexing -----------------------------------------------------------
     def add(self, article_id: str, story_id: str, features: dict[str, Any]) -> None:
         weights: dict[str, float] = features["terms"]
         j = len(self._ids)
-        self._grow_story(story_id, features)
+        k = self._grow_story(story_id, features)
         self._ids.append(article_id)
-        self._stories.append(story_id)
-        self._days.append(features.get("day"))
+        self._story_of.append(k)
+        day = features.get("day")
+        self._days.append(np.nan if day is None else day)
         postings, df = self._postings, self._df
         for term, w in weights.items():
             posting = postings.get(term)
@@ -184,23 +201,27 @@ class StoryIndex:
             df[term] = df.get(term, 0) + 1
         self._n += 1
 
-    def _grow_story(self, story_id: str, features: dict[str, Any]) -> None:
-        """||c + v||^2 = ||c||^2 + 2 c.v + ||v||^2, with c.v from the posting lists."""
-        norm2 = self._story_norm2.get(story_id)
-        v2 = sum(w * w for w in features["terms"].values())
-        if norm2 is None:
-            self._last = None
-            self._story_norm2[story_id] = v2
-            return
-        last, self._last = self._last, None
-        scores = last[1] if last is not None and last[0] is features else self._scores(features["terms"])
-        cv = self._story_dot(scores, story_id) if scores is not None else 0.0
-        self._story_norm2[story_id] = norm2 + 2 * cv + v2
+    def _grow_story(self, story_id: str, features: dict[str, Any]) -> int:
+        """Add a member's vector v to its story sum c: ||c + v||^2 = ||c||^2 + 2 c.v + ||v||^2.
 
-    def _story_dot(self, scores: np.ndarray, story_id: str) -> float:
-        """Dot product of a query with the sum of a story's member vectors."""
-        stories = self._stories
-        return float(sum(scores[j] for j in np.flatnonzero(scores > 0).tolist() if stories[j] == story_id))
+        c.v comes from the posting lists (the scores of the query that preceded this add,
+        or a fresh one when loading). Returns the story number.
+        """
+        last, self._last = self._last, None
+        v2 = sum(w * w for w in features["terms"].values())
+        k = self._story_num.get(story_id)
+        if k is None:
+            k = self._story_num[story_id] = len(self._story_ids)
+            self._story_ids.append(story_id)
+            self._norm2.append(v2)
+            return k
+        scores = last[1] if last is not None and last[0] is features else self._scores(features["terms"])
+        cv = 0.0
+        if scores is not None:
+            members = self._story_of.view(len(scores)) == k
+            cv = float(scores[members].sum())
+        self._norm2.data[k] += 2 * cv + v2
+        return k
 
     def __len__(self) -> int:
         return len(self._ids)
