@@ -546,3 +546,24 @@ def test_timeline_chart_is_svg_with_marks() -> None:
     assert svg.startswith("<svg") and "mark-rect" in svg and svg.count("<path") >= 3
     assert render.timeline_chart([{"period": "<script>", "count": 1}], "month") is None
     assert render.timeline_chart([], "month") is None
+
+
+def test_semantic_search(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.api import routes
+
+    if not routes.semantic_available():
+        assert_error(client.get("/api/search", params={"q": "danger", "semantic": "true"}), 501)
+        return
+    res = ok(client.get("/api/search", params={"q": "no danger of an attack on the allies", "semantic": "true"}))
+    assert res["quotes"]["items"] and all("score" in q for q in res["quotes"]["items"])
+    assert "By meaning" in client.get("/search", params={"q": "danger", "semantic": "1"}).text
+
+
+def test_semantic_search_without_the_extra(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.api import routes
+
+    monkeypatch.setattr(routes, "semantic_available", lambda: False)
+    monkeypatch.setattr(routes, "_EMBEDDER", [])
+    body = assert_error(client.get("/api/search", params={"q": "danger", "semantic": "true"}), 501)
+    assert "embeddings" in body["message"]
+    assert "By meaning" not in client.get("/").text

@@ -206,11 +206,49 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=500, description='Words or "a phrase"')],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
+    semantic: Annotated[bool, Query(description="Rank by meaning (needs the embeddings extra; else 501)")] = False,
 ) -> dict[str, Any]:
     filters.pop("q", None)
     if not q.strip():
         raise HTTPException(422, "q: the query is empty")
+    if semantic:
+        return semantic_page(store, q, limit=limit, offset=offset, **filters)
     return store.search_page(q, limit=limit, offset=offset, **filters)
+
+
+_EMBEDDER: list[Any] = []  # loaded once per process, on the first semantic query
+
+
+def semantic_available() -> bool:
+    try:
+        from onrecord.speakers.embeddings import available
+    except ImportError:
+        return False
+    return bool(available())
+
+
+def semantic_page(store: Any, q: str, *, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+    """Semantic search, paged; 501 when the embeddings extra is not installed."""
+    try:
+        from onrecord.semantic import SemanticUnavailable, semantic_search
+    except ImportError as exc:
+        raise HTTPException(501, f"semantic search is not available: {exc}") from exc
+    try:
+        if not _EMBEDDER:
+            from onrecord.speakers.embeddings import MiniLMEmbedder
+
+            if not semantic_available():
+                raise SemanticUnavailable(
+                    "semantic search needs the embeddings extra: pip install 'onrecord[embeddings]'"
+                )
+            _EMBEDDER.append(MiniLMEmbedder())
+        res = semantic_search(store, q, limit=offset + limit, embedder=_EMBEDDER[0], **filters)
+    except SemanticUnavailable as exc:
+        raise HTTPException(501, str(exc)) from exc
+    quotes = res["quotes"]
+    quotes["items"] = quotes["items"][offset:]
+    quotes["limit"], quotes["offset"] = limit, offset
+    return res
 
 
 # ----------------------------------------------------------------- writing

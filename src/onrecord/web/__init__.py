@@ -140,17 +140,31 @@ def home(request: Request) -> Response:
         statements=store.list_statements(limit=10)["items"],
         speakers=store.list_speakers(limit=12)["items"],
         stats=store.stats(),
+        semantic_ok=_semantic_ok(),
     )
+
+
+def _semantic_ok() -> bool:
+    from onrecord.api.routes import semantic_available
+
+    return semantic_available()
 
 
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request) -> Response:
-    p = _params(request, "q", "speaker", "outlet", "topic", "since", "until", "kind", "drift")
+    from onrecord.api.routes import semantic_available, semantic_page
+
+    p = _params(request, "q", "speaker", "outlet", "topic", "since", "until", "kind", "drift", "semantic")
     page_no = _page_no(request)
     q = p.pop("q", "")
+    semantic = p.pop("semantic", "") in {"1", "true", "on"}
     res = None
     if q:
-        res = _store(request).search_page(q, limit=PAGE, offset=(page_no - 1) * PAGE, **_quote_filters(p))
+        offset = (page_no - 1) * PAGE
+        if semantic:
+            res = semantic_page(_store(request), q, limit=PAGE, offset=offset, **_quote_filters(p))
+        else:
+            res = _store(request).search_page(q, limit=PAGE, offset=offset, **_quote_filters(p))
     return page(
         request,
         "search.html",
@@ -160,6 +174,8 @@ def search(request: Request) -> Response:
         res=res,
         pg=_pager(request, res["quotes"]["total"], page_no) if res else None,
         kinds=KINDS,
+        semantic=semantic,
+        semantic_ok=semantic_available(),
     )
 
 
