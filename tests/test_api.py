@@ -353,6 +353,22 @@ def test_demo_store_markup_is_escaped(demo_store: Store) -> None:
                 "/search?q=beware", "/articles", "/stories/story-xss"]:
         html = c.get(url).text
         assert "<script>window" not in html and "<img src=x" not in html, url
+    rutte = next(a for a in ok(c.get("/api/articles"))["items"] if a["title"] == "Rutte takes over at NATO")
+    html = c.get(f"/articles/{rutte['id']}").text
+    assert 'href="javascript:' not in html and "javascript:window.__xss=3" in html  # shown, not linked
+
+
+def test_server_errors_are_json(demo_store: Store) -> None:
+    app = create_app(demo_store)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("boom")
+
+    demo_store.list_speakers = broken  # type: ignore[method-assign]
+    c = TestClient(app, raise_server_exceptions=False)
+    assert_error(c.get("/api/speakers"), 500)
+    page = c.get("/speakers")
+    assert page.status_code == 500 and "text/html" in page.headers["content-type"] and "boom" not in page.text
 
 
 # ------------------------------------------------------------- read-only

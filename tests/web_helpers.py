@@ -175,6 +175,7 @@ def build_demo_store(db_path: str) -> Store:
                       published="2024-01-24")
     a4 = make_article(A4, title="Stoltenberg on Russia, 2021", outlet="Defence News", published="2021-03-23")
     a5 = make_article(A5, title="Rutte takes over at NATO", outlet="Euro Times", published="2024-10-15")
+    a5.url = "javascript:window.__xss=3"  # a hostile link must not become one
     ax = make_article(AX, title=f"Markup in the news {XSS_TEXT}", outlet="Test Wire", published="2024-02-01")
     q1a = make_quote(a1, 0, "We don't see any direct or imminent threat against any NATO Ally,", cue="stated",
                      source="Stoltenberg", speaker="Jens Stoltenberg")

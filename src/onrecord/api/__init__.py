@@ -8,6 +8,7 @@ readers go on while an ingest writes.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -20,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from onrecord.api.routes import UPLOAD_OVERHEAD
 from onrecord.api.routes import router as api_router
 from onrecord.api.uploads import MAX_FILES
+
+log = logging.getLogger("onrecord.api")
 
 SECURITY_HEADERS = {
     # No inline script may run, whatever the stored text holds; the pages load only their own files.
@@ -80,6 +83,15 @@ def create_app(store: Any, *, write_token: str | None = None, max_upload_bytes: 
             {"status": 422, "message": message, "errors": problems},
             status_code=422,
         )
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if wants_html(request):
+            from onrecord.web import error_page
+
+            return error_page(request, 500, "something went wrong on the server")
+        return JSONResponse({"status": 500, "message": "internal server error"}, status_code=500)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -36,6 +36,15 @@ env.filters["mark_terms"] = render.mark_terms
 env.filters["anchor"] = render.anchor_id
 
 
+def _safe_href(value: Any) -> str | None:
+    """An article's own URL as a link only when it is plain http(s): never ``javascript:`` or ``data:``."""
+    url = str(value or "").strip()
+    return url if re.match(r"^https?://[^\s<>\"']+$", url, re.IGNORECASE) else None
+
+
+env.filters["safe_href"] = _safe_href
+
+
 def _short_date(value: Any) -> str:
     return str(value)[:10] if value else "undated"
 
