@@ -267,6 +267,7 @@ def _fill_months(counts: dict[str, int]) -> dict[str, int]:
 
 def timeline_chart(buckets: Sequence[dict[str, Any]], group: str) -> Markup | None:
     """An inline SVG bar chart (Vega-Lite via altair, rendered by vl-convert); None when empty."""
+    group = group if group in _UNITS else "month"  # the only free text that reaches the SVG
     counts: dict[str, int] = {}
     for b in buckets:
         period = str(b.get("period", ""))
