@@ -591,3 +591,18 @@ def test_semantic_search_without_the_extra(client: TestClient, monkeypatch: pyte
     body = assert_error(client.get("/api/search", params={"q": "danger", "semantic": "true"}), 501)
     assert "embeddings" in body["message"]
     assert "By meaning" not in client.get("/").text
+
+
+def test_speaker_page_filters(client: TestClient) -> None:
+    def dates(params: dict[str, str]) -> list[str]:
+        html = client.get("/speakers/jens-stoltenberg", params=params).text
+        return re.findall(r'<li class="quote-item">.*?<time datetime="([^"]*)"', html, re.DOTALL)
+
+    everything = dates({})
+    recent, old = dates({"since": "2024-01-01"}), dates({"until": "2021-12-31"})
+    assert recent and all(d >= "2024-01-01" for d in recent)
+    assert old and all(d <= "2021-12-31" for d in old)
+    assert len(everything) >= len(recent) and set(recent).isdisjoint(old)
+    direct = client.get("/speakers/jens-stoltenberg", params={"kind": "direct"}).text
+    assert " · indirect" not in direct and " · direct" in direct
+    assert client.get("/speakers/jens-stoltenberg", params={"group": "fortnight"}).status_code == 422
