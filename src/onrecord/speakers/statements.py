@@ -110,7 +110,7 @@ class ClusterParams:
     fuzz_short: float = 88.0  # partial ratio for short quotes with few content words
     cosine: float = 0.75  # embedding threshold (only with an embedder)
     max_candidates: int = 40
-    max_posting: int = 400  # skip words shared by more quotes than this in one bucket
+    max_posting: int = 150  # skip words shared by more quotes than this in one bucket
 
 
 def similar_lexical(a: Item, b: Item, p: ClusterParams) -> bool:
