@@ -138,11 +138,13 @@ def cluster(items: Sequence[Item], params: ClusterParams | None = None, embedder
             i = parent[i]
         return i
 
-    vectors = _embed(items, embedder) if embedder is not None else None
     blocks: dict[str | None, list[int]] = defaultdict(list)
     for i, it in enumerate(items):
         if it.speaker_key is not None:
             blocks[it.speaker_key].append(i)
+    vectors = None
+    if embedder is not None:  # only quotes that have another quote of the same speaker to meet
+        vectors = _embed(items, [i for idxs in blocks.values() if len(idxs) > 1 for i in idxs], embedder)
     for idxs in blocks.values():
         for i, j in _candidate_pairs(items, idxs, p):
             if find(i) == find(j):
@@ -200,10 +202,15 @@ def _candidate_pairs(items: Sequence[Item], idxs: list[int], p: ClusterParams):
                 yield i, j
 
 
-def _embed(items: Sequence[Item], embedder: Embedder) -> np.ndarray:
-    vecs = np.asarray(embedder.encode([it.text for it in items]), dtype=np.float32)
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    return vecs / np.maximum(norms, 1e-9)
+def _embed(items: Sequence[Item], which: list[int], embedder: Embedder) -> dict[int, np.ndarray]:
+    """L2-normalised vectors of ``items[i]`` for ``i`` in ``which`` (each distinct text encoded once)."""
+    texts = sorted({items[i].text for i in which})
+    if not texts:
+        return {}
+    vecs = np.asarray(embedder.encode(texts), dtype=np.float32)
+    vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+    row = {t: k for k, t in enumerate(texts)}
+    return {i: vecs[row[items[i].text]] for i in which}
 
 
 def statement_id(quote_id: str) -> str:
