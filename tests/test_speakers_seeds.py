@@ -50,6 +50,8 @@ def test_bare_titles_resolve_by_date(result: LinkResult) -> None:
     assert result.quote_speakers["001-q0"] == ["jens-stoltenberg"]
     # 003: "said the new NATO Secretary General" (October 2024) -> Rutte
     assert result.quote_speakers["003-q0"] == ["mark-rutte"]
+    (how,) = result.title_resolutions["003-q0"]
+    assert how.startswith("NATO Secretary General -> mark-rutte")
 
 
 def test_secretary_general_of_nato_over_time(result: LinkResult) -> None:

@@ -135,7 +135,16 @@ def _link_corpus(
         topic_labels=labels,
         quote_statement={r.quote_id: st.id for st in statements for r in st.reports},
         notes=list(lk.notes),
+        title_resolutions=_title_resolutions(lk),
     )
+
+
+def _title_resolutions(lk: Linking) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for m in lk.mentions:
+        if m.idx in lk.title_notes:
+            out[m.quote_id].append(lk.title_notes[m.idx])
+    return dict(out)
 
 
 # --- speakers -----------------------------------------------------------------------

@@ -140,6 +140,8 @@ class LinkResult:
     topic_labels: dict[str, str] = field(default_factory=dict)  # topic key -> display form
     quote_statement: dict[str, str] = field(default_factory=dict)  # quote id -> statement id
     notes: list[str] = field(default_factory=list)  # e.g. corrections that matched no speaker
+    # quote id -> how a bare title in it was resolved: "NATO Secretary General -> mark-rutte (holder on 2024-10-15 ...)"
+    title_resolutions: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def uncertain(self) -> list[tuple[str, UncertainLink]]:
