@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Rebuild the quote stage's trained artefacts from the PolNeAR train split.
 
-    python scripts/train_quotes.py [--polnear ../shared/corpora/polnear] [--out src/onrecord/quotes/data]
+    python scripts/train_quotes.py [--polnear ../shared/corpora/polnear] [--out src/onrecord/quotes/data] [--crf]
 
 Writes ``cue_lexicon.json``: for every word form seen inside a gold cue at least
 ``--min-count`` times, how often it is (part of) a cue and how often it occurs at all,
-so the extractor can rank cue verbs by precision.  Only the train split is read.
+so the extractor can rank cue verbs by precision.  With ``--crf`` it also parses the
+train texts and trains ``roles.crfsuite`` (BIO tags for cue, source and content; see
+``onrecord.quotes.crf``).  Only the train split is read.
 """
 
 from __future__ import annotations
@@ -47,11 +49,74 @@ def mine_lexicon(recs: list[dict], min_count: int) -> dict[str, list[int]]:
     return {f: [n, total[f]] for f, n in sorted(in_cue.items()) if n >= min_count}
 
 
+def char_labels(rec: dict) -> list[str]:
+    """Per character: Q content, S source, C cue ('' outside); inner roles override outer ones."""
+    lab = [""] * len(rec["text"])
+    for role, code in (("content", "Q"), ("source", "S"), ("cue", "C")):
+        for att in rec["attributions"]:
+            for s, e in att.get(role, []):
+                lab[s:e] = [code] * (e - s)
+    return lab
+
+
+def sentence_examples(recs: list[dict]) -> tuple[list[list[list[str]]], list[list[str]]]:
+    from onrecord.models import Article
+    from onrecord.quotes.crf import token_features
+    from onrecord.quotes.extract import _quoted_predicate, get_nlp, units
+    from onrecord.quotes.marks import find_runs
+    from onrecord.quotes.rules import Sent
+
+    nlp = get_nlp()
+    xs: list[list[list[str]]] = []
+    ys: list[list[str]] = []
+    for n, rec in enumerate(recs):
+        art = Article(id=rec["id"], text=rec["text"])
+        us = units(art)
+        quoted = _quoted_predicate(find_runs(art.text))
+        lab = char_labels(rec)
+        for u, doc in zip(us, nlp.pipe([art.text[u.start : u.end] for u in us], batch_size=32), strict=True):
+            for span in doc.sents:
+                sent = Sent(span, u.start, quoted)
+                tags: list[str] = []
+                prev = ""
+                for t in span:
+                    code = lab[u.start + t.idx]
+                    tags.append("O" if not code else ("I-" if code == prev else "B-") + code)
+                    prev = code
+                xs.append(token_features(sent))
+                ys.append(tags)
+        if n % 100 == 0:
+            print(f"  parsed {n}/{len(recs)} articles", flush=True)
+    return xs, ys
+
+
+def train_crf(recs: list[dict], out: Path, iterations: int) -> None:
+    import pycrfsuite
+
+    xs, ys = sentence_examples(recs)
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for x, y in zip(xs, ys, strict=True):
+        trainer.append(x, y)
+    trainer.set_params(
+        {
+            "c1": 0.2,
+            "c2": 0.01,
+            "max_iterations": iterations,
+            "feature.minfreq": 3,
+            "feature.possible_transitions": True,
+        }
+    )
+    trainer.train(str(out))
+    print(f"{out}: {out.stat().st_size / 1e6:.1f} MB from {len(xs)} sentences")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--polnear", type=Path, default=ROOT.parent / "shared" / "corpora" / "polnear")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "onrecord" / "quotes" / "data")
     ap.add_argument("--min-count", type=int, default=2)
+    ap.add_argument("--crf", action="store_true", help="also train the role CRF (parses the train split)")
+    ap.add_argument("--iterations", type=int, default=100)
     args = ap.parse_args()
     recs = load(args.polnear / "train.jsonl")
     lex = mine_lexicon(recs, args.min_count)
@@ -60,6 +125,11 @@ def main() -> None:
     payload = {"source": "PolNeAR train", "articles": len(recs), "forms": lex}
     out.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{out}: {len(lex)} cue forms from {len(recs)} articles")
+    if args.crf:
+        from onrecord.quotes.lexicon import load_lexicon
+
+        load_lexicon.cache_clear()
+        train_crf(recs, args.out / "roles.crfsuite", args.iterations)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from onrecord.models import Article, Quote, RoleSpan, Span
 
 from . import rules as R
 from .attribution import Attributor
+from .crf import candidate_from_crf
 from .lexicon import cue_precision
 from .marks import ALL_MARKS, QuoteRun, find_runs
 
@@ -19,6 +20,7 @@ DISABLE = ("ner", "lemmatizer", "attribute_ruler")
 _LINE_RE = re.compile(r"[^\n]+")
 _WORD_RE = re.compile(r"[A-Za-z]+")
 MIN_ORPHAN_WORDS = 5
+USE_CRF = True  # tag sentences without a rule candidate with the CRF (when its model ships)
 PIPE_BATCH = 32  # paragraphs per spaCy batch: bigger batches cost memory, not speed
 EDGE = " \t\n,;:.\u2014\u2013-" + "".join(ALL_MARKS)
 
@@ -337,8 +339,21 @@ def _dedupe(cands: list[R.Candidate]) -> list[R.Candidate]:
     return out
 
 
+def _sentence_candidates(ctx: Ctx) -> list[R.Candidate]:
+    """Rule candidates per sentence; the CRF gets the sentences the rules leave empty."""
+    out: list[R.Candidate] = []
+    for s in ctx.sents:
+        found = R.candidates(s)
+        if not found and USE_CRF and not s.quoted(s.char_span.start + 1):
+            c = candidate_from_crf(s)
+            if c is not None and not ctx.in_run(c.anchor):
+                found = [c]
+        out.extend(found)
+    return out
+
+
 def assemble(ctx: Ctx) -> list[Draft]:
-    cands = _dedupe([c for s in ctx.sents for c in R.candidates(s)])
+    cands = _dedupe(_sentence_candidates(ctx))
     cands = [c for c in cands if not ctx.in_run(c.anchor) or _transcript_turn(ctx, c)]
     _clip_co_cues(cands)
     drafts: list[Draft] = []
