@@ -19,6 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+C1 = 0.5  # L1 weight: higher keeps fewer features (a smaller model)
+MINFREQ = 5
 WORD_RE = re.compile(r"\w+(?:[-'\u2019]\w+)*|[^\w\s]")
 
 

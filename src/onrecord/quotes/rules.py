@@ -196,9 +196,12 @@ def _accept(t: Token, how: str, subj: Token | None) -> bool:
     return p >= floor
 
 
+COPULAS = frozenset("be is are was were been being am 's 're 'm have has had having do does did".split())
+
+
 def verb_rule(sent: Sent) -> Iterator[Candidate]:
     for t in sent.span:
-        if not t.tag_.startswith("VB") or t.dep_ in ("aux", "auxpass"):
+        if not t.tag_.startswith("VB") or t.dep_ in ("aux", "auxpass") or t.lower_ in COPULAS:
             continue
         if sent.quoted(sent.start(t)):
             continue
