@@ -25,6 +25,8 @@ from collections.abc import Iterable, Iterator
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -170,19 +172,22 @@ def synthetic_corpus(n: int, seed: int = 7) -> Iterator[tuple[Article, str]]:
 
 def near_speed(n: int) -> None:
     """Time the near-duplicate step alone (signature + LSH query + insert), in CPU seconds."""
+    import tracemalloc
+
     from onrecord.dedup import minhash
-    from onrecord.dedup.core import Deduplicator as D
 
     corpus = list(synthetic_corpus(n))
-    dedup = D()
+    dedup = Deduplicator()
     kinds: dict[str, int] = defaultdict(int)
     t0 = time.process_time()
-    for article, body in corpus:
+    for seq, (_, body) in enumerate(corpus):
         hv = minhash.signature(body, dedup.num_perm, dedup.shingle_size)
         matches = dedup._near_matches(hv)  # noqa: SLF001 - timing the step alone
         kinds["near" if matches else "new"] += 1
-        dedup._lsh.insert(article.id, minhash.lean(hv), check_duplication=False)  # noqa: SLF001
-        dedup._known[article.id] = dedup._known.get(article.id) or _known(hv)  # noqa: SLF001
+        dedup._sigs = dedup._sigs if seq < len(dedup._sigs) else np.resize(dedup._sigs, (2 * seq, 128))
+        dedup._sigs[seq] = hv  # noqa: SLF001
+        dedup._order.append(str(seq))  # noqa: SLF001
+        dedup._bands.insert(seq, hv)  # noqa: SLF001
     dt = time.process_time() - t0
     print(f"near-dup step: {n} articles in {dt:.2f} CPU-s = {n / dt:.0f} articles/s ({dict(kinds)})")
     t0 = time.process_time()
@@ -191,12 +196,14 @@ def near_speed(n: int) -> None:
         full.add(article, body)
     dt = time.process_time() - t0
     print(f"full add() incl. stories: {n / dt:.0f} articles per CPU-second")
-
-
-def _known(hv):  # type: ignore[no-untyped-def]
-    from onrecord.dedup.core import _Known
-
-    return _Known(0, None, "", "", hv)
+    del full
+    tracemalloc.start()
+    full = Deduplicator()
+    for article, body in corpus:
+        full.add(article, body)
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"deduplicator state after {n} articles: {held / 2**20:.1f} MiB ({held / n / 1024:.1f} KiB/article)")
 
 
 def main(argv: Iterable[str] | None = None) -> None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from datasketch import MinHashLSH
 
 from onrecord.dedup import minhash
 from onrecord.dedup.features import raw_terms
+from onrecord.dedup.lsh import BandIndex
 from onrecord.dedup.stories import StoryIndex
 from onrecord.models import Article
 
@@ -77,7 +77,6 @@ class _Known:
     published: str | None
     root: str
     story_id: str
-    hashvalues: np.ndarray
 
 
 def lsh_params(threshold: float, num_perm: int, margin: float = 0.05) -> tuple[int, int]:
@@ -117,7 +116,9 @@ class Deduplicator:
         self.num_perm = num_perm
         self.near_threshold = near_threshold
         self.shingle_size = shingle_size
-        self._lsh = MinHashLSH(num_perm=num_perm, params=lsh_params(near_threshold, num_perm))
+        self._bands = BandIndex(*lsh_params(near_threshold, num_perm))
+        self._sigs = np.empty((256, num_perm), dtype=np.uint32)  # row = _Known.seq
+        self._order: list[str] = []  # seq -> article id
         self._known: dict[str, _Known] = {}
         self._members: dict[str, list[str]] = {}  # root -> near-duplicates of it
         self.stories = StoryIndex(
@@ -145,7 +146,9 @@ class Deduplicator:
         """Rebuild from stored states (first-seen order); returns how many were loaded."""
         n = 0
         for s in states:
-            hv = minhash.from_bytes(s.signature)
+            hv = minhash.from_bytes(s.signature) if s.signature else minhash.signature("", self.num_perm)
+            if len(hv) != self.num_perm:
+                raise ValueError(f"{s.article_id}: signature has {len(hv)} values, expected {self.num_perm}")
             root = s.duplicate_of or s.article_id
             story_id = s.story_id or self._story_of(root) or s.article_id
             result = DedupResult(
@@ -177,32 +180,37 @@ class Deduplicator:
             duplicate_of=article_id,
             similarity=1.0,
             story_id=known.story_id,
-            signature=minhash.to_bytes(known.hashvalues),
+            signature=minhash.to_bytes(self._sigs[known.seq]),
             published=known.published,
         )
 
     # -- near-duplicates ----------------------------------------------------
     def _near_matches(self, hv: np.ndarray) -> list[tuple[float, str]]:
-        if minhash.is_empty(hv) or not self._known:
+        """(estimated Jaccard, article id) of the LSH candidates at or above the threshold."""
+        if minhash.is_empty(hv) or not self._order:
             return []
-        out = []
-        for key in self._lsh.query(minhash.lean(hv)):
-            sim = minhash.jaccard(hv, self._known[key].hashvalues)
-            if sim >= self.near_threshold:
-                out.append((sim, key))
-        return out
+        cands = self._bands.query(hv)
+        if not cands:
+            return []
+        rows = np.fromiter(sorted(cands), dtype=np.int64, count=len(cands))
+        sims = np.count_nonzero(self._sigs[rows] == hv, axis=1) / len(hv)
+        keep = sims >= self.near_threshold
+        return [(float(sim), self._order[i]) for i, sim in zip(rows[keep].tolist(), sims[keep], strict=True)]
+
+    def _sig_of(self, article_id: str) -> np.ndarray:
+        return self._sigs[self._known[article_id].seq]
 
     def _link_near(self, result: DedupResult, hv: np.ndarray, matches: list[tuple[float, str]]) -> None:
         roots = {self._known[key].root for _, key in matches}
         root = min(roots, key=self._order_key)
         root_known = self._known[root]
-        sim = minhash.jaccard(hv, root_known.hashvalues)
+        sim = minhash.jaccard(hv, self._sig_of(root))
         result.similarity = round(sim, 4)
         result.story_id = root_known.story_id
         if self._earlier(result.published, root_known):
             # Seen later but published first: this article becomes the group's root.
             group = [root, *self._members.get(root, [])]
-            result.repointed = {a: round(minhash.jaccard(hv, self._known[a].hashvalues), 4) for a in group}
+            result.repointed = {a: round(minhash.jaccard(hv, self._sig_of(a)), 4) for a in group}
             return
         result.kind = "near"
         result.duplicate_of = root
@@ -242,8 +250,13 @@ class Deduplicator:
         if result.repointed:
             self._members[aid] = list(result.repointed)
         root = result.duplicate_of if result.kind == "near" else aid
-        self._known[aid] = _Known(len(self._known), result.published, root or aid, result.story_id or aid, hv)
+        seq = len(self._order)
+        if seq == len(self._sigs):
+            self._sigs = np.resize(self._sigs, (2 * seq, self.num_perm))
+        self._sigs[seq] = hv
+        self._order.append(aid)
+        self._known[aid] = _Known(seq, result.published, root or aid, result.story_id or aid)
         if result.kind == "near" and root:
             self._members.setdefault(root, []).append(aid)
         if not minhash.is_empty(hv):
-            self._lsh.insert(aid, minhash.lean(hv), check_duplication=False)
+            self._bands.insert(seq, hv)

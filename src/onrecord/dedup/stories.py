@@ -37,10 +37,16 @@ class _Posting:
         self.w = np.empty(4, dtype=np.float32)
         self.n = 0
 
-    def append(self, j: int, weight: float) -> None:
+    def append(self, j: int, weight: float, keep: int) -> None:
+        """Append; once full beyond ``2 * keep`` entries, drop all but the last ``keep`` (never read)."""
         if self.n == len(self.idx):
-            self.idx = np.resize(self.idx, 2 * self.n)
-            self.w = np.resize(self.w, 2 * self.n)
+            if self.n >= 2 * keep:
+                self.idx[:keep] = self.idx[self.n - keep : self.n]
+                self.w[:keep] = self.w[self.n - keep : self.n]
+                self.n = keep
+            else:
+                self.idx = np.resize(self.idx, 2 * self.n)
+                self.w = np.resize(self.w, 2 * self.n)
         self.idx[self.n] = j
         self.w[self.n] = weight
         self.n += 1
@@ -197,7 +203,7 @@ class StoryIndex:
             posting = postings.get(term)
             if posting is None:
                 posting = postings[term] = _Posting()
-            posting.append(j, w)
+            posting.append(j, w, self.max_postings)
             df[term] = df.get(term, 0) + 1
         self._n += 1
 
