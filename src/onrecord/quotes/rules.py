@@ -252,6 +252,12 @@ def according_rule(sent: Sent) -> Iterator[Candidate]:
         if to is None:
             continue
         pobj = [x for c in to.children if c.dep_ == "pobj" for x in c.subtree]
+        if not pobj:  # the parser lost the object: take the words up to the next comma
+            doc = t.doc
+            k = to.i + 1
+            while k < sent.span.end and doc[k].text not in (",", ".", ";", ":") and k - to.i <= 8:
+                pobj.append(doc[k])
+                k += 1
         phrase = {t.i, to.i} | {x.i for x in pobj} | {x.i for x in t.subtree}
         content = [x for x in sent.span if x.i not in phrase]
         yield Candidate(
