@@ -232,7 +232,8 @@ def _name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     short = a.text[ws[i].start : ws[j - 1].end]
     full, entry = a.full_name(short, m.span.start)
     classes = [N.word_class(w) for w in ws[:i]]
-    glued = bool(classes) and classes[-1] in "TO"
+    words_before = [c for c in classes if c != "P"]  # skip "(SG)" brackets
+    glued = bool(words_before) and words_before[-1] in "TO"
     chain = [f'"{m.text}"']
     if glued:
         k = i - 1

@@ -315,7 +315,7 @@ def _clip_before(spans: list[Span], cut: int) -> list[Span]:
 def _clip_co_cues(cands: list[R.Candidate]) -> None:
     """'X urged, “A” adding “B”': the content of 'urged' stops before 'adding', whose source is X."""
     for c2 in cands:
-        if not c2.inherited or not c2.cue:
+        if not c2.inherited or not c2.cue or c2.verb is None or c2.verb.tag_ != "VBG":
             continue
         cut = c2.cue[0].start
         if c2.source is None:

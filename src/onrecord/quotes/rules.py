@@ -36,6 +36,7 @@ class Thresholds:
 
 
 TH = Thresholds()
+REQUIRE_SUBJECT = True  # xcomp/prep/dobj cues need a subject (their own or a governing verb's)
 
 
 @dataclass
@@ -191,7 +192,7 @@ def _accept(t: Token, how: str, subj: Token | None) -> bool:
     floor = getattr(TH, how)
     if how == "ccomp" and subj is None and t.lower_ not in HAND_CUES:
         return p >= 0.3
-    if how == "bare":
+    if how == "bare" or (how != "ccomp" and REQUIRE_SUBJECT):
         return subj is not None and p >= floor
     return p >= floor
 
