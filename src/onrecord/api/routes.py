@@ -213,7 +213,7 @@ def search(
         raise HTTPException(422, "q: the query is empty")
     if semantic:
         return semantic_page(store, q, limit=limit, offset=offset, **filters)
-    return store.search_page(q, limit=limit, offset=offset, **filters)
+    return store.search(q, limit=limit, offset=offset, **filters)
 
 
 _EMBEDDER: list[Any] = []  # loaded once per process, on the first semantic query

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
@@ -35,6 +34,7 @@ from sqlalchemy import (
 
 from onrecord.models import Article, Quote, SkipRange, Span
 from onrecord.store import schema as t
+from onrecord.store.schema import fold
 
 DEFAULT_DB = "onrecord.db"
 
@@ -59,12 +59,6 @@ def _jsonable(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     return value
-
-
-def fold(s: str) -> str:
-    """Case- and accent-insensitive key: "Jānis Sārts" and "janis sarts" meet."""
-    s = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
 
 
 def _fts_query(q: str) -> str:
@@ -511,9 +505,9 @@ class Store:
             conds.append(t.quotes.c.article_id == article_id)
         if speaker:
             keys = self.speaker_keys_matching(speaker)
-            like = [t.quotes.c.speaker_names.like(f"%{speaker}%")]
-            like += [t.quotes.c.speaker_keys.like(f'%"{k}"%') for k in keys]
-            conds.append(or_(*like))
+            linked = select(t.quote_speakers.c.quote_id).where(t.quote_speakers.c.speaker_key.in_(keys))
+            # Linked speakers by key; names on not-yet-linked quotes by substring.
+            conds.append(or_(t.quotes.c.id.in_(linked), t.quotes.c.speaker_names.like(f"%{speaker}%")))
         if organisation:
             conds.append(func.lower(t.quotes.c.organisations).like(f"%{organisation.lower()}%"))
         if outlet:
@@ -604,37 +598,10 @@ class Store:
             yield article, [_quote_from_row(r._mapping) for r in rows]
 
     # --------------------------------------------------------------- searching
-    def search(self, query: str, *, limit: int = 20, offset: int = 0, **filters: Any) -> dict[str, Any]:
-        """Ranked full-text search over quotes and articles with highlighted snippets."""
+    def _search_substring(self, query: str, *, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+        """Search for databases without FTS5 (PostgreSQL): case-insensitive substring match."""
         quotes = self.list_quotes(q=query, limit=limit, offset=offset, **filters)
-        if self.is_sqlite and quotes["items"]:
-            fq = _fts_query(query)
-            with self.engine.connect() as conn:
-                snips = dict(
-                    conn.execute(
-                        text(
-                            "SELECT quote_id, snippet(quotes_fts, 0, '[', ']', '…', 24) FROM quotes_fts "
-                            "WHERE quotes_fts MATCH :q"
-                        ),
-                        {"q": fq},
-                    ).all()
-                )
-            for item in quotes["items"]:
-                item["snippet"] = snips.get(item["id"])
-        articles: list[dict[str, Any]] = []
-        if self.is_sqlite:
-            fq = _fts_query(query)
-            if fq:
-                with self.engine.connect() as conn:
-                    rows = conn.execute(
-                        text(
-                            "SELECT article_id, title, snippet(articles_fts, 1, '[', ']', '…', 24) "
-                            "FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rank LIMIT :n"
-                        ),
-                        {"q": fq, "n": limit},
-                    ).all()
-                articles = [{"id": a, "title": ti, "snippet": s} for a, ti, s in rows]
-        return {"query": query, "quotes": quotes, "articles": articles}
+        return {"query": query, "quotes": quotes, "articles": []}
 
     # ---------------------------------------------------------------- linking
     def replace_links(self, result: Any) -> None:
@@ -645,20 +612,18 @@ class Store:
             write_link_result(conn, result)
 
     def speaker_keys_matching(self, name: str) -> list[str]:
-        key = fold(name)
+        """Keys of speakers whose key, name or any alias equals ``name`` (case and accents folded)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.speakers.c.key, t.speakers.c.name, t.speakers.c.aliases)).all()
-        out = []
-        for k, n, aliases in rows:
-            forms = [k, n, *(aliases or [])]
-            if any(fold(f) == key for f in forms):
-                out.append(k)
-        return out
+            rows = conn.execute(
+                select(t.speaker_aliases.c.speaker_key).where(t.speaker_aliases.c.folded == fold(name)).distinct()
+            ).all()
+        return sorted(r[0] for r in rows)
 
     def list_speakers(self, *, limit: int = 100, offset: int = 0, q: str | None = None) -> dict[str, Any]:
         conds = []
         if q:
-            conds.append(or_(t.speakers.c.name.ilike(f"%{q}%"), t.speakers.c.aliases.ilike(f"%{q}%")))
+            named = select(t.speaker_aliases.c.speaker_key).where(t.speaker_aliases.c.folded.like(f"%{fold(q)}%"))
+            conds.append(t.speakers.c.key.in_(named))
         where = and_(*conds) if conds else text("1=1")
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t.speakers).where(where)).scalar_one()
@@ -832,13 +797,15 @@ class Store:
         return {k: self.count(k) for k in ("articles", "sightings", "quotes", "speakers", "statements")}
 
     # ================================================================ web reads
-    # Read methods added for onrecord.api / onrecord.web (issue 5): a page costs what it
-    # shows, not what matches. Same filters and shapes as the methods above.
+    # Reads for pages: a page costs what it shows, not what matches.
 
-    def search_page(self, query: str, *, limit: int = 20, offset: int = 0, **filters: Any) -> dict[str, Any]:
-        """``search`` with the same result, reading only the page's rows and snippets."""
+    def search(self, query: str, *, limit: int = 20, offset: int = 0, **filters: Any) -> dict[str, Any]:
+        """Ranked full-text search over quotes and articles with highlighted snippets.
+
+        Reads only the rows and snippets of the requested page.
+        """
         if not self.is_sqlite:
-            return self.search(query, limit=limit, offset=offset, **filters)
+            return self._search_substring(query, limit=limit, offset=offset, **filters)
         fq = _fts_query(query)
         quotes: dict[str, Any] = {"total": 0, "limit": limit, "offset": offset, "items": []}
         if not fq:
@@ -935,7 +902,6 @@ class Store:
             ).all()
         return {r[0]: dict(r._mapping) for r in rows}
 
-    # ============================================================ end web reads
 
 
 # ------------------------------------------------------------------ helpers

@@ -24,6 +24,8 @@ def _plain(value: Any) -> Any:
 
 
 def write_link_result(conn: Connection, result: Any) -> None:
+    conn.execute(delete(t.quote_speakers))
+    conn.execute(delete(t.speaker_aliases))
     conn.execute(delete(t.speakers))
     conn.execute(delete(t.roles))
     conn.execute(delete(t.statements))
@@ -112,6 +114,21 @@ def write_link_result(conn: Connection, result: Any) -> None:
             )
     if speaker_rows:
         conn.execute(insert(t.speakers), speaker_rows)
+        alias_rows = {
+            (t.fold(form), row["key"])
+            for row in speaker_rows
+            for form in (row["key"], row["name"], *row["aliases"])
+            if form and t.fold(form)
+        }
+        conn.execute(insert(t.speaker_aliases), [{"folded": f, "speaker_key": k} for f, k in sorted(alias_rows)])
+    link_rows = [
+        {"quote_id": qid, "speaker_key": k}
+        for qid, keys in quote_speakers.items()
+        for k in dict.fromkeys(keys)
+        if k in speakers
+    ]
+    if link_rows:
+        conn.execute(insert(t.quote_speakers), link_rows)
     if role_rows:
         conn.execute(insert(t.roles), role_rows)
 

@@ -7,6 +7,8 @@ sit beside the SQLite one without the rest of onrecord knowing.
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -215,5 +217,41 @@ def _v2_quote_embeddings(conn: Connection) -> None:
     quote_embeddings.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create, _v2_quote_embeddings]
+# v3: linking written as plain rows, so speaker filters use indexes instead of JSON scans.
+quote_speakers = Table(
+    "quote_speakers",
+    metadata,
+    Column("quote_id", String(128), ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
+    Column("speaker_key", String(128), primary_key=True),
+)
+Index("ix_quote_speakers_key", quote_speakers.c.speaker_key)
+
+speaker_aliases = Table(
+    "speaker_aliases",
+    metadata,
+    Column("folded", String(256), primary_key=True),  # fold(alias): case and accents removed
+    Column("speaker_key", String(128), primary_key=True),
+)
+
+
+def _v3_link_rows(conn: Connection) -> None:
+    quote_speakers.create(conn, checkfirst=True)
+    speaker_aliases.create(conn, checkfirst=True)
+    # Fill from what linking wrote before this version (JSON columns).
+    for qid, keys in conn.execute(text("SELECT id, speaker_keys FROM quotes WHERE speaker_keys IS NOT NULL")):
+        for key in json.loads(keys) if isinstance(keys, str) else keys:
+            conn.execute(quote_speakers.insert().values(quote_id=qid, speaker_key=key))
+    for key, name, aliases in conn.execute(text("SELECT key, name, aliases FROM speakers")):
+        forms = {key, name, *(json.loads(aliases) if isinstance(aliases, str) else aliases or [])}
+        for folded in {fold(f) for f in forms if f}:
+            conn.execute(speaker_aliases.insert().values(folded=folded, speaker_key=key))
+
+
+def fold(s: str) -> str:
+    """Case- and accent-insensitive key: "Jānis Sārts" and "janis sarts" meet."""
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create, _v2_quote_embeddings, _v3_link_rows]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -173,7 +173,7 @@ def search(request: Request) -> Response:
         if semantic:
             res = semantic_page(_store(request), q, limit=PAGE, offset=offset, **_quote_filters(p))
         else:
-            res = _store(request).search_page(q, limit=PAGE, offset=offset, **_quote_filters(p))
+            res = _store(request).search(q, limit=PAGE, offset=offset, **_quote_filters(p))
     return page(
         request,
         "search.html",
