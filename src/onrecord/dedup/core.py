@@ -1,4 +1,10 @@
-"""The deduplicator: exact copies, near-duplicates (MinHash LSH) and stories."""
+"""The deduplicator: exact copies, near-duplicates (MinHash LSH) and stories.
+
+Near-duplicates: MinHash signatures of 3-word shingles (datasketch's ``affine32``
+scheme, computed vectorised in :mod:`onrecord.dedup.minhash`), LSH banding tuned
+for recall at the threshold (:func:`lsh_params`, :class:`~onrecord.dedup.lsh.BandIndex`),
+then the estimated Jaccard decides. Stories: :mod:`onrecord.dedup.stories`.
+"""
 
 from __future__ import annotations
 
@@ -99,8 +105,9 @@ class Deduplicator:
 
     ``add(article, body)`` takes the article and its normalised body
     (``onrecord.ingest.normalise_body``) and returns a :class:`DedupResult`.
-    Only signatures (4 bytes x ``num_perm``) and top-k story terms are held,
-    never texts. ``load(states)`` rebuilds the indexes from stored
+    Only signatures (4 bytes x ``num_perm``), LSH band keys (12 bytes a band) and
+    the story posting lists (8 bytes per kept term) are held, never texts:
+    about 2-4 KiB per article. ``load(states)`` rebuilds the indexes from stored
     :class:`ArticleState` records, in the order they were first added.
     """
 
