@@ -727,7 +727,7 @@ class Store:
         return {
             "group": group,
             "total": len(items),
-            "undated": res["total"] - len(items),
+            "undated": len({q.get("statement_id") or q["id"] for q in res["items"] if not q.get("date")}),
             "buckets": [{"period": k, "count": len(v), "quotes": v} for k, v in buckets.items()],
         }
 
