@@ -17,7 +17,7 @@ from .lexicon import CUE_NOUNS, HAND_CUES, cue_precision
 Token = Any  # spacy.tokens.Token
 
 SUBJ_DEPS = ("nsubj", "nsubjpass", "csubj")
-INHERIT_DEPS = ("advcl", "conj", "xcomp", "pcomp", "acl")
+INHERIT_DEPS = ("advcl", "conj", "xcomp", "pcomp", "acl", "acomp")
 CONTENT_PREPS = ("for", "about", "on", "against", "over", "that")
 NO_DOBJ = frozenset("tell tells told telling ask asks asked asking say says said saying add added".split())
 NOT_SOURCES = frozenset("image images photo photos source credit credits caption video read watch related tags".split())
