@@ -101,10 +101,10 @@ def train_crf(recs: list[dict], out: Path, iterations: int) -> None:
         trainer.append(x, y)
     trainer.set_params(
         {
-            "c1": 0.2,
+            "c1": C1,
             "c2": 0.01,
             "max_iterations": iterations,
-            "feature.minfreq": 3,
+            "feature.minfreq": MINFREQ,
             "feature.possible_transitions": True,
         }
     )

@@ -89,11 +89,6 @@ class Ctx:
                 return r
         return None
 
-    def paragraph_of(self, pos: int) -> tuple[int, int]:
-        s = self.text.rfind("\n", 0, pos) + 1
-        e = self.text.find("\n", pos)
-        return s, (len(self.text) if e < 0 else e)
-
 
 # --------------------------------------------------------------------------- assembly
 def _covered_by_runs(text: str, spans: list[Span], runs: list[QuoteRun]) -> bool:
@@ -427,10 +422,9 @@ def _in_title(article: Article, pos: int) -> bool:
 
 def quotes_from(article: Article, parsed: list[tuple[Span, Any]]) -> list[Quote]:
     runs = find_runs(article.text)
-    ctx = Ctx(article, [], runs)
     quoted = _quoted_predicate(runs)
-    ctx.sents = [R.Sent(s, u.start, quoted) for u, doc in parsed for s in doc.sents if len(s)]
-    ctx.__post_init__()
+    sents = [R.Sent(s, u.start, quoted) for u, doc in parsed for s in doc.sents if len(s)]
+    ctx = Ctx(article, sents, runs)
     attributor = Attributor(article, quoted)
     out: list[Quote] = []
     seen: set[str] = set()
