@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -139,7 +140,7 @@ class Store:
     # --------------------------------------------------------------- articles
     def has_article(self, article_id: str) -> bool:
         with self.engine.connect() as conn:
-            return conn.execute(select(t.articles.c.id).where(t.articles.c.id == article_id)).first() is not None
+            return conn.execute(_HAS_ARTICLE, {"id": article_id}).first() is not None
 
     def add_sighting(self, article_id: str, source_path: str | None, source_record: int | None) -> bool:
         """Record one more place an article was seen; False when already recorded."""
@@ -150,17 +151,10 @@ class Store:
         self, conn: Connection, article_id: str, source_path: str | None, source_record: int | None
     ) -> bool:
         path, rec = source_path or "-", source_record or 0
-        exists = conn.execute(
-            select(t.sightings.c.id).where(
-                t.sightings.c.article_id == article_id,
-                t.sightings.c.source_path == path,
-                t.sightings.c.source_record == rec,
-            )
-        ).first()
-        if exists:
+        if conn.execute(_HAS_SIGHTING, {"a": article_id, "p": path, "r": rec}).first():
             return False
         conn.execute(
-            insert(t.sightings).values(article_id=article_id, source_path=path, source_record=rec, seen_at=_now())
+            _INSERT_SIGHTING, {"article_id": article_id, "source_path": path, "source_record": rec, "seen_at": _now()}
         )
         return True
 
@@ -177,9 +171,10 @@ class Store:
     ) -> None:
         """Store one article, its first sighting and its quotes in one transaction."""
         with self.engine.begin() as conn:
-            seq = conn.execute(select(func.coalesce(func.max(t.articles.c.seq), 0))).scalar_one() + 1
+            seq = conn.execute(_NEXT_SEQ).scalar_one() + 1
             conn.execute(
-                insert(t.articles).values(
+                _INSERT_ARTICLE,
+                dict(
                     id=article.id,
                     title=article.title,
                     outlet=article.outlet,
@@ -202,7 +197,8 @@ class Store:
                     story_features=_jsonable(story_features),
                     ingested_at=_now(),
                     seq=seq,
-                )
+                    fts_indexed=False,
+                ),
             )
             self._add_sighting(conn, article.id, article.source_path, article.source_record)
             self._insert_quotes(conn, article, quotes)
@@ -229,7 +225,7 @@ class Store:
         ]
         if not rows:
             return
-        conn.execute(insert(t.quotes), rows)
+        conn.execute(_INSERT_QUOTE, rows)
 
     def replace_quotes(self, article: Article, quotes: Sequence[Quote], conn: Connection | None = None) -> None:
         """Swap an article's quotes for new ones (reprocess), atomically."""
@@ -905,6 +901,19 @@ class Store:
 
 
 # ------------------------------------------------------------------ helpers
+# Statements of the ingest hot path, built once: SQLAlchemy then reuses their compiled form.
+_HAS_ARTICLE = select(t.articles.c.id).where(t.articles.c.id == bindparam("id"))
+_HAS_SIGHTING = select(t.sightings.c.id).where(
+    t.sightings.c.article_id == bindparam("a"),
+    t.sightings.c.source_path == bindparam("p"),
+    t.sightings.c.source_record == bindparam("r"),
+)
+_INSERT_SIGHTING = insert(t.sightings)
+_INSERT_ARTICLE = insert(t.articles)
+_INSERT_QUOTE = insert(t.quotes)
+_NEXT_SEQ = select(func.coalesce(func.max(t.articles.c.seq), 0))
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     # WAL: readers never wait on an ingest; NORMAL is durable enough with WAL.
