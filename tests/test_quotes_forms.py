@@ -163,3 +163,18 @@ def test_batch_matches_single() -> None:
     batch = list(extract_quotes_batch(arts, batch_size=1))
     single = [extract_quotes(a) for a in arts]
     assert [[q.to_dict() for q in qs] for qs in batch] == [[q.to_dict() for q in qs] for qs in single]
+
+
+def test_nested_curly_quote_stays_inside_the_outer_one() -> None:
+    text = "“I would rather live in what he calls “hell” than live anywhere else, believe me,” ― Ana Ruiz"
+    runs = find_runs(text)
+    assert len(runs) == 1
+    assert runs[0].fragments[0].slice(text).endswith("believe me,")
+    q = only(quotes(text), "what he calls")
+    assert q.cue.text == "―" and q.source.text == "Ana Ruiz"
+
+
+def test_closing_mark_used_as_opener() -> None:
+    text = "”Fear. I am truly afraid of what comes next for all of us.” ― Ed Monroy"
+    (run,) = find_runs(text)
+    assert run.fragments[0].slice(text).startswith("Fear.")

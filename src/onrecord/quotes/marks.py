@@ -64,20 +64,30 @@ def _scan_line(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], 
     """Closed (open, close) mark pairs in one line, and the offset of a mark left open."""
     pairs: list[tuple[int, int]] = []
     open_at: int | None = None
+    depth = 0  # curly quotes nested inside a curly quote
     for i in range(start, end):
         ch = text[i]
         if ch not in ALL_MARKS:
             continue
         if open_at is None:
-            if ch in OPENERS or (ch == STRAIGHT and _is_open_straight(text, i)):
-                open_at = i
+            if ch in OPENERS or (ch in CLOSERS | {STRAIGHT} and _is_open_straight(text, i)):
+                open_at = i  # a closing mark at a word start opens (”Fear. …)
             continue
-        if ch in CLOSERS or ch == STRAIGHT:
+        if ch in OPENERS:
+            if _closers_after(text, i, end) >= 2:
+                depth += 1  # “… what he calls “hell” than …”
+            else:  # a second opener: the first was never closed
+                open_at = i
+        elif ch in CLOSERS and depth:
+            depth -= 1
+        elif ch in CLOSERS or ch == STRAIGHT:
             pairs.append((open_at, i))
             open_at = None
-        elif ch in OPENERS:  # a second opener: the first was never closed
-            open_at = i
     return pairs, open_at
+
+
+def _closers_after(text: str, i: int, end: int) -> int:
+    return sum(1 for ch in text[i + 1 : end] if ch in CLOSERS)
 
 
 def find_runs(text: str) -> list[QuoteRun]:
