@@ -10,14 +10,16 @@ extra) to also match by sentence-embedding cosine.
 from __future__ import annotations
 
 import gc
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from onrecord.models import Article, Quote
 from onrecord.speakers.dates import SaidDate, find_said_date, from_article, previous_sentence, sentence_bounds
 from onrecord.speakers.link import Linking, Mention, link_speakers
-from onrecord.speakers.names import fold, name_tokens
+from onrecord.speakers.names import TITLE_WORDS, fold, is_org_name, name_tokens
 from onrecord.speakers.statements import (
     ClusterParams,
     Item,
@@ -205,16 +207,39 @@ def _type(cid: str, ms: list[Mention]) -> str:
 
 
 def _aliases(ms: list[Mention], name: str) -> list[str]:
+    """Every readable way the articles name a speaker, once each (whitespace, apostrophes and a leading
+    "the" do not make a new form)."""
     forms: dict[str, str] = {}
     for m in ms:
-        for f in (m.raw, m.name, m.surface):
-            if not f:
-                continue
-            f = " ".join(f.split())
-            f = f[4:] if f.lower().startswith("the ") else f
-            forms.setdefault(f, f)
-    forms.setdefault(name, name)
-    return sorted(forms, key=lambda s: (fold(s), s))
+        for f in _alias_forms(m):
+            forms.setdefault(_alias_key(f), f)
+    forms.setdefault(_alias_key(name), name)
+    return sorted(forms.values(), key=lambda s: (fold(s), s))
+
+
+def _alias_forms(m: Mention) -> list[str]:
+    """The name, the name as given, and the source as written when it is a short name or title (no clause)."""
+    surface = m.surface if m.surface and "," not in m.surface and len(m.surface.split()) <= 7 else None
+    out = []
+    for f in (m.name if m.title is None else None, m.raw if _raw_is_alias(m) else None, surface):
+        if f:
+            f = " ".join(f.replace("’", "'").split())
+            out.append(re.sub(r"^(?:the|an?)\s+", "", f, flags=re.I))
+    return out
+
+
+def _raw_is_alias(m: Mention) -> bool:
+    """The extractor's name is an alias unless linking replaced it: a place given for "the mayor of X, Name",
+    a cut-off organisation ("Valdorian Consumers"), an organisation given for its Director General."""
+    if m.title is not None:
+        return False
+    if m.type == "organisation":
+        return is_org_name(m.raw)
+    return not is_org_name(m.raw) and bool(set(name_tokens(m.raw)) & set(name_tokens(m.name)))
+
+
+def _alias_key(form: str) -> str:
+    return " ".join(form.replace("’", "'").replace("‘", "'").replace("`", "'").lower().split())
 
 
 def _quote_speakers(lk: Linking) -> dict[str, list[str]]:
@@ -267,8 +292,14 @@ def _speaker_tokens(keys: list[str], speakers: dict[str, Speaker]) -> set[str]:
         s = speakers.get(k)
         if s is not None:
             for a in [s.name, *s.aliases]:
-                toks.update(t for t in name_tokens(a)[-1:] if len(t) > 2)
+                toks.update(t for t in name_tokens(a)[-1:] if len(t) > 2 and _names_speaker(t, s))
     return toks
+
+
+def _names_speaker(token: str, s: Speaker) -> bool:
+    """A person's alias ending in a title or an organisation ("Director General of the Authority") does not
+    name them in a neighbouring sentence; the article would be talking about the office."""
+    return s.type == "organisation" or not (token in TITLE_WORDS or is_org_name(token))
 
 
 def said_date_of(art: Article, q: Quote, speaker_tokens: set[str], mask: list | None = None) -> SaidDate | None:
@@ -387,7 +418,7 @@ def _statement(
             StatementReport(
                 q.id,
                 art.id,
-                art.outlet,
+                outlet_of(art),
                 qi.article_date,
                 qi.said_date,
                 qi.said_date_basis,
@@ -411,6 +442,14 @@ def _statement(
         diff=variant_diffs([(qid, w) for _, qid, w in quoted]) if drift else [],
         said_date=first.date,
     )
+
+
+def outlet_of(art: Article) -> str | None:
+    """The outlet, else the host of the article's address (``www.`` dropped), else None."""
+    if art.outlet:
+        return art.outlet
+    host = urlsplit(art.url).hostname if art.url else None
+    return host.removeprefix("www.") if host else None
 
 
 def _cross_article_drift(quoted: list[tuple[str, str, str]]) -> bool:

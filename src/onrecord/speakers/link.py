@@ -17,16 +17,21 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from onrecord.models import Article, Quote
 from onrecord.speakers.names import (
     PRONOUNS,
+    TITLE_WORD,
     ParsedTitle,
     clean_name,
+    expand_org,
     fold,
     has_diacritics,
     is_byline,
+    is_noise_name,
+    is_org_name,
+    is_person_like,
     is_title_only,
     name_tokens,
     parse_title,
@@ -85,31 +90,67 @@ def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> 
     raw = " ".join((raw or "").split())
     if not raw or fold(raw) in PRONOUNS or is_byline(raw) or via == "none" or raw == raw.lower():
         return None  # no name: a pronoun left unresolved, a byline, "this approach", "the newspaper"
+    if is_noise_name(raw):
+        return None  # "Inside" (a headline's first word), "Study"
     surface = _surface(q)
-    base = dict(
-        idx=idx,
-        article_id=art.id,
-        quote_id=q.id,
-        date=art.published,
-        outlet=art.outlet,
-        raw=raw,
-        type=typ or "unknown",
-        via=via,
-        surface=surface,
-    )
-    if typ != "organisation" and is_title_only(raw):
-        parsed = parse_title(raw)
-        if parsed is not None and not parsed.former:
-            return Mention(name=raw, title=parsed, **base)
-    if typ == "organisation":
-        return Mention(name=org_name(raw), **base)
+    base = dict(idx=idx, article_id=art.id, quote_id=q.id, date=art.published, outlet=art.outlet, raw=raw, via=via)
+    base["surface"] = surface
+    title = _bare_title(raw, surface, art.text)
+    if title is not None:
+        return Mention(name=raw, title=title, type="person", **base)  # type: ignore[arg-type]
+    named = _person_in_surface(raw, surface)
+    if named is not None:
+        return Mention(name=named[0], glued=named[1], type="person", **base)  # type: ignore[arg-type]
+    org = _org_in_surface(raw, surface)
+    if typ == "organisation" or org is not None or is_org_name(raw):
+        return Mention(name=expand_org(org_name(org or raw), art.text), type="organisation", **base)  # type: ignore[arg-type]
     core, glued = clean_name(raw)
-    return Mention(name=core, glued=glued, **base)
+    return Mention(name=core, glued=glued, type=typ or "unknown", **base)  # type: ignore[arg-type]
+
+
+def _bare_title(raw: str, surface: str | None, text: str) -> ParsedTitle | None:
+    """The title a mention names without a person: "the Director General", or an organisation the
+    extractor gave for "the Director General of the Authority" (the title's holder, not the organisation)."""
+    if is_title_only(raw):
+        parsed = parse_title(raw)
+    elif surface and is_title_only(surface) and is_org_name(raw):
+        parsed = parse_title(surface)
+        if parsed is not None and (parsed.organisation is None or fold(raw).endswith(fold(parsed.organisation))):
+            parsed = replace(parsed, organisation=org_name(raw))
+    else:
+        return None
+    if parsed is None or parsed.former:
+        return None
+    if parsed.organisation:
+        parsed = replace(parsed, organisation=expand_org(parsed.organisation, text))
+    return parsed
+
+
+def _person_in_surface(raw: str, surface: str | None) -> tuple[str, str] | None:
+    """ "The mayor of Port Selin, Viktor Hana" given as "Port Selin": the person the surface names."""
+    if not surface or ", " not in surface:
+        return None
+    head, _, tail = surface.rpartition(", ")
+    core, glued = clean_name(tail)
+    if glued or not is_person_like(core) or fold(raw) in fold(core) or parse_title(head) is None:
+        return None
+    return core, re.sub(r"^the\s+", "", head, flags=re.I)
+
+
+def _org_in_surface(raw: str, surface: str | None) -> str | None:
+    """ "the Valdorian Consumers' Union" given as "Valdorian Consumers": the organisation the surface names."""
+    if not surface or "," in surface or fold(raw) not in fold(surface) or fold(raw) == fold(surface):
+        return None
+    s = re.sub(r"^the\s+", "", surface, flags=re.I)
+    return s if is_org_name(s) and not TITLE_WORD.search(s) else None
 
 
 def org_name(raw: str) -> str:
     """ "the German tabloid Bild" -> "Bild": descriptive words before a proper name go."""
     name = re.sub(r"^the\s+", "", raw, flags=re.I)
+    name = re.sub(
+        r"^(?:an?\s+)?(?:study|report|survey|poll|analysis)\s+(?:by|of|from)\s+(?:the\s+)?", "", name, flags=re.I
+    )
     name = re.sub(
         r"^(.*\b[A-Z][\w.-]*)\s+(?:publication|newspaper|paper|tabloid|daily|agency|website|outlet)$", r"\1", name
     )
@@ -168,12 +209,7 @@ def link_names(mentions: list[Mention], texts: dict[str, str]) -> Linking:
             clean_name(m.surface)[0] for m in ms if m.surface and m.title is None and not is_title_only(m.surface)
         }
         names = {n for n in names if len(n.split()) <= 4}
-        lk.observations += observe_roles(aid, texts[aid], ms[0].date, names)
-        for m in ms:
-            if m.glued and parse_title(m.glued):
-                lk.observations.append(
-                    RoleObservation(aid, m.date, m.name, parse_title(m.glued), f'{aid}: "{m.raw}"')  # type: ignore[arg-type]
-                )
+        lk.observations += _article_observations(aid, texts[aid], ms, names)
     cluster_orgs = _cluster_orgs(lk)
     orgs_by_surface: dict[tuple[str, str], set[str]] = defaultdict(set)
     for o in lk.observations:
@@ -189,6 +225,25 @@ def link_names(mentions: list[Mention], texts: dict[str, str]) -> Linking:
         ctx = _Context(texts[m.article_id], folded[m.article_id], orgs_by_surface[(m.article_id, fold(m.name))])
         lk.cluster_of[m.idx] = _resolve_surname(m, by_article[m.article_id], lk, surnames, cluster_orgs, ctx)
     return lk
+
+
+def _article_observations(aid: str, text: str, ms: list[Mention], names: set[str]) -> list[RoleObservation]:
+    """Titles next to the names one article quotes, with short organisations ("the Authority") written out
+    as the article names them ("Coastal Water Authority")."""
+    found = observe_roles(aid, text, ms[0].date, names)
+    for m in ms:
+        parsed = parse_title(m.glued) if m.glued else None
+        if parsed is not None and not parsed.former:
+            found.append(RoleObservation(aid, m.date, m.name, parsed, f'{aid}: "{m.surface or m.raw}"'))
+    return [_expanded(o, text) for o in found]
+
+
+def _expanded(o: RoleObservation, text: str) -> RoleObservation:
+    org = o.title.organisation
+    if not org:
+        return o
+    full = expand_org(org, text)
+    return o if full == org else replace(o, title=replace(o.title, organisation=full))
 
 
 @dataclass
@@ -317,7 +372,13 @@ def resolve_titles(lk: Linking, table: RoleTable) -> None:
             lk.cluster_of[m.idx] = by_key[got[0]]
             lk.title_notes[m.idx] = f"{_title_display(m.title)} -> {got[0]} ({got[1]})"
         else:
-            lk.cluster_of[m.idx] = "t:" + fold(_title_display(m.title))
+            lk.cluster_of[m.idx] = _unresolved_title(lk, m, m.title)
+
+
+def _unresolved_title(lk: Linking, m: Mention, title: ParsedTitle) -> str:
+    """A title no holder is known for stays a title ("Council Spokesperson"), never a person or organisation
+    named by its parts."""
+    return "t:" + fold(_title_display(title))
 
 
 # --- 6. corrections -----------------------------------------------------------------
@@ -422,7 +483,7 @@ def build_roles(lk: Linking) -> list[RoleRecord]:
     pairs = []
     for o in lk.observations:
         cid = _observation_cluster(o, by_article[o.article_id], lk)
-        if cid is not None and cid in lk.keys:
+        if cid is not None and cid in lk.keys and not cid.startswith("o:"):
             pairs.append((lk.keys[cid], o))
     names = {lk.keys[c]: n for c, n in lk.names.items() if c in lk.keys}
     return build_article_roles(pairs, names)

@@ -80,6 +80,212 @@ _ORG_INLINE = re.compile(
 )
 
 
+# Head nouns that make a name an organisation ("Coastal Water Authority", "Valdoria's parliament").
+ORG_HEADS = frozenset(
+    {
+        "authority",
+        "ministry",
+        "council",
+        "parliament",
+        "university",
+        "union",
+        "cooperative",
+        "co-operative",
+        "agency",
+        "company",
+        "government",
+        "publication",
+        "newspaper",
+        "bank",
+        "commission",
+        "department",
+        "institute",
+        "association",
+        "federation",
+        "board",
+        "office",
+        "corporation",
+        "group",
+        "party",
+        "court",
+        "police",
+        "army",
+        "navy",
+        "service",
+        "organisation",
+        "organization",
+        "alliance",
+        "committee",
+        "assembly",
+        "senate",
+        "congress",
+        "foundation",
+        "fund",
+        "society",
+        "league",
+        "coalition",
+        "centre",
+        "center",
+        "inc",
+        "inc.",
+        "ltd",
+        "ltd.",
+        "plc",
+        "corp",
+        "corp.",
+        "gmbh",
+        "ag",
+        "sa",
+        "cabinet",
+        "kremlin",
+        "pentagon",
+        "secretariat",
+        "directorate",
+        "administration",
+        "municipality",
+        "chamber",
+        "network",
+        "press",
+    }
+)
+# Documents that "say" things: an organisation type of speaker.
+DOCUMENT_HEADS = frozenset({"study", "report", "survey", "poll", "analysis", "review", "paper", "assessment"})
+
+
+def _head(name: str) -> str:
+    toks = re.sub(r"['’]s?$", "", name.strip(" ,.")).split()
+    return fold(toks[-1]).strip(",.'’") if toks else ""
+
+
+def is_org_name(name: str) -> bool:
+    """ "Coastal Water Authority", "Valdoria's parliament", "Council", "NATO", "study by the University of X"."""
+    n = " ".join(name.split())
+    if fold(n) in ORG_ALIASES or fold(re.sub(r"^the\s+", "", n, flags=re.I)) in ORG_ALIASES:
+        return True
+    if _head(n) in ORG_HEADS or _head(n) in DOCUMENT_HEADS:
+        return True
+    lead = re.match(r"(?:the\s+)?(\S+(?:\s+\S+)?)\s+(?:of|for)\s+(?:the\s+)?[A-Z]", n)
+    if lead and _head(lead.group(1)) in ORG_HEADS:
+        return True
+    return bool(re.search(r"\b(?:study|report|survey|poll)\s+(?:by|of|from)\s", n, re.I))
+
+
+# Capitalised words that open a headline or sentence but name nobody ("Inside the Port Selin plant").
+_NOT_NAMES = frozenset(
+    {
+        "inside",
+        "outside",
+        "after",
+        "before",
+        "during",
+        "under",
+        "over",
+        "here",
+        "there",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "meanwhile",
+        "however",
+        "also",
+        "instead",
+        "elsewhere",
+        "now",
+        "then",
+        "still",
+        "why",
+        "how",
+        "what",
+        "when",
+        "where",
+        "who",
+        "which",
+        "exclusive",
+        "analysis",
+        "opinion",
+        "update",
+        "breaking",
+        "live",
+        "watch",
+        "video",
+        "photos",
+        "editorial",
+        "comment",
+        "interview",
+        "explainer",
+        "sources",
+        "officials",
+        "experts",
+        "critics",
+        "residents",
+        "analysts",
+        "observers",
+        "others",
+        "many",
+        "some",
+        "both",
+        "all",
+    }
+)
+
+
+def is_noise_name(name: str) -> bool:
+    """A single capitalised word that is not a name: a function word, a headline opener, a bare document noun."""
+    toks = name.split()
+    if len(toks) != 1:
+        return False
+    w = fold(toks[0]).strip(".,:;'’")
+    return w in _NOT_NAMES or w in DOCUMENT_HEADS or _is_stop_word(w)
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    try:
+        from spacy.lang.en.stop_words import STOP_WORDS
+    except ImportError:  # pragma: no cover - spaCy is a dependency
+        return frozenset()
+    return frozenset(STOP_WORDS)
+
+
+def _is_stop_word(w: str) -> bool:
+    return w in _stop_words()
+
+
+def is_person_like(name: str) -> bool:
+    """Two or more capitalised name tokens that do not end in an organisation head noun ("Viktor Hana")."""
+    toks = name.split()
+    return (
+        len(toks) >= 2 and all(t[:1].isupper() for t in toks) and not is_org_name(name) and not TITLE_WORD.search(name)
+    )
+
+
+def expand_org(org: str, text: str) -> str:
+    """A short organisation ("Authority") as the one full name in ``text`` that ends with it
+    ("Coastal Water Authority"); unchanged when there is none or several."""
+    if len(org.split()) != 1 or not org[:1].isupper() or fold(org) in ORG_ALIASES:
+        return org
+    full = _full_org_names(org, text)
+    return full[0] if len(full) == 1 else org
+
+
+@lru_cache(maxsize=20_000)
+def _full_org_names(org: str, text: str) -> list[str]:
+    pat = rf"\b((?:[A-Z][\w'’-]*\s+){{1,5}}){re.escape(org)}\b"
+    found = set()
+    for m in re.finditer(pat, text):
+        toks = m.group(1).split()
+        while toks and (toks[0].lower() in {"the", "a", "an", "its", "their"} or not toks[0][:1].isupper()):
+            toks.pop(0)
+        while toks and toks[0] in _SENTENCE_OPENERS:
+            toks.pop(0)
+        if toks and not any(t.endswith(("'s", "’s")) for t in toks):
+            found.add(" ".join([*toks, org]))
+    return sorted(found)
+
+
+_SENTENCE_OPENERS = {"The", "A", "An", "Its", "Their", "According", "By", "For", "In", "On", "At"}
+
+
 def normalise_org(org: str | None) -> str | None:
     if not org:
         return None
@@ -112,6 +318,7 @@ TITLE_HEAD = re.compile(
     r"spokes(?:person|man|woman)|Ambassador|ambassador|Chancellor|chancellor|Head|Governor|Senator|senator|"
     r"Congressman|Congresswoman|Representative|Mayor|mayor|Admiral|General)"
 )
+TITLE_WORD = re.compile(rf"\b(?:{TITLE_HEAD.pattern})\b")
 # Words that may sit inside a title phrase without being part of a name.
 TITLE_WORDS = {
     "secretary",
@@ -253,6 +460,7 @@ def parse_title(phrase: str) -> ParsedTitle | None:
     former = bool(re.search(r"\b(former|then|ex-)\b", p, re.I))
     p = re.sub(r"^(?:the|a|an|new|former|then|ex-)\s+", "", p, flags=re.I)
     p = re.sub(r"^(?:the|a|an|new|former|then)\s+", "", p, flags=re.I)
+    p = _comma_org(p)
     m = TITLE_HEAD.search(p)
     if not m:
         return None
@@ -267,14 +475,34 @@ def parse_title(phrase: str) -> ParsedTitle | None:
         qualifier = re.sub(r"\b(of|for) the\s*$", "", qualifier).strip()
     elif org and inner and fold(inner.group(1)) in ORG_ALIASES and fold(org) == fold(inner.group(1)):
         qualifier = qualifier.replace(inner.group(1), "").strip()
+    if not org and qualifier:
+        qualifier, org = _qualifier_org(qualifier)
     if org and re.search(r"['’]s$", org):
         org = org[:-2]
+    if org and fold(org) in {"its", "his", "her", "their", "the", "our"}:
+        org = None
     if org:
         org = re.sub(r"^(?:the|its|his|her)\s+", "", org, flags=re.I)
         org = re.sub(r"^(?:new|former)\s+", "", org, flags=re.I)
     title = normalise_title(f"{head} {qualifier}".strip())
     title = re.sub(r"\s+(?:of|for)(?: the)?$", "", title)
     return ParsedTitle(title=title, organisation=normalise_org(org), former=former)
+
+
+def _comma_org(p: str) -> str:
+    """ "Director General, Coastal Water Authority" -> "Director General of Coastal Water Authority"."""
+    head, sep, tail = p.rpartition(", ")
+    if sep and TITLE_HEAD.search(head) and tail[:1].isupper() and is_org_name(tail) and not TITLE_HEAD.search(tail):
+        return f"{head} of {tail}"
+    return p
+
+
+def _qualifier_org(qualifier: str) -> tuple[str, str | None]:
+    """ "of the Coastal Water Authority" -> ("", "Coastal Water Authority"); other qualifiers stay."""
+    m = re.fullmatch(r"(?:of|at|for|in)\s+(?:the\s+)?((?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*)", qualifier)
+    if m and is_org_name(m.group(1)):
+        return "", m.group(1)
+    return qualifier, None
 
 
 # --- names --------------------------------------------------------------------------
@@ -306,6 +534,8 @@ def clean_name(name: str) -> tuple[str, str | None]:
         title = " ".join(tokens[:i])
         if not TITLE_HEAD.search(title) and not _ORG_INLINE.search(title):
             return n, None
+        if is_org_name(core):
+            return n, None
     core = RANKS.sub("", core)
     return core, title
 
@@ -327,7 +557,26 @@ def is_title_only(name: str) -> bool:
     core, title = clean_name(n)
     if title is not None:
         return False
-    return all(t.lower().strip(",.") in TITLE_WORDS or t.isupper() or t.startswith("(") for t in n.split())
+    org_words = _org_words(n)
+    return all(
+        t.lower().strip(",.") in TITLE_WORDS or t.isupper() or t.startswith("(") or _bare(t) in org_words | _POSSESSIVES
+        for t in n.split()
+    )
+
+
+_POSSESSIVES = {"its", "his", "her", "their", "our"}
+
+
+def _bare(tok: str) -> str:
+    return fold(re.sub(r"['’]s$", "", tok.strip(",.")))
+
+
+def _org_words(phrase: str) -> set[str]:
+    """The words of the organisation a title phrase names ("the Authority's Director General" -> {"authority"})."""
+    parsed = parse_title(phrase)
+    if parsed is None or not parsed.organisation or not is_org_name(parsed.organisation):
+        return set()
+    return set(fold(parsed.organisation).split())
 
 
 def is_byline(name: str) -> bool:

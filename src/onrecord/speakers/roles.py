@@ -187,22 +187,29 @@ class RoleTable:
     def _candidates(self, title: ParsedTitle) -> list[RoleRecord]:
         t, org = title.key
         if org is not None:
-            return list(self._by_title.get((t, org), []))
+            exact = self._by_title.get((t, org), [])
+            return list(exact) if exact else self._short_org(t, org)
         pooled = [r for (tt, _o), rs in self._by_title.items() if tt == t for r in rs]
         return pooled if len({r.organisation for r in pooled}) == 1 else []
 
+    def _short_org(self, t: str, org: str) -> list[RoleRecord]:
+        """ "the Authority" where the table knows exactly one organisation of that title ending in "Authority"."""
+        if " " in org:
+            return []
+        orgs = {o for (tt, o) in self._by_title if tt == t and o and o.split()[-1] == org}
+        return list(self._by_title[(t, orgs.pop())]) if len(orgs) == 1 else []
+
     @staticmethod
     def _nearest(pool: list[RoleRecord], date: str) -> tuple[str, str] | None:
-        """The holder last seen before ``date`` (a successor is not seen yet), else the first after."""
+        """A role read from articles lasts until a successor's start: the holder who started last before
+        ``date`` (open-ended, so less certain); else the first holder seen after ``date``."""
         d = date[:10]
-        before = [r for r in pool if r.end and r.end <= d]
-        if before:
-            best = max(before, key=lambda r: (r.end or "", r.person_key or ""))
-            later = [r for r in pool if r.start and r.start > (best.end or "") and r.start <= d]
-            if not later:
-                return best.person_key or "", f"last holder seen before {d}"
-        after = [r for r in pool if r.start and r.start >= d]
+        started = [r for r in pool if r.start and r.start[:10] <= d]
+        if started:
+            best = max(started, key=lambda r: (r.start or "", r.end or "", r.person_key or ""))
+            return best.person_key or "", f"latest holder to start before {d}, no successor seen (open-ended)"
+        after = [r for r in pool if r.start and r.start[:10] >= d]
         if after:
             best = min(after, key=lambda r: (r.start or "", r.person_key or ""))
-            return best.person_key or "", f"first holder seen after {d}"
+            return best.person_key or "", f"first holder seen after {d} (uncertain)"
         return None
