@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import EXAMPLES
 from onrecord.pipeline import ingest, relink
 from onrecord.speakers import LinkResult
 from onrecord.store import Store
-
-from conftest import EXAMPLES
 
 
 @pytest.fixture(scope="module")
