@@ -19,6 +19,7 @@ from .marks import ALL_MARKS, QuoteRun, find_runs
 DISABLE = ("ner", "lemmatizer", "attribute_ruler")
 _LINE_RE = re.compile(r"[^\n]+")
 _WORD_RE = re.compile(r"[A-Za-z]+")
+_SENT_SPLIT_RE = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+(?=[A-Z\"\u201c])")
 MIN_ORPHAN_WORDS = 5
 USE_CRF = True  # tag sentences without a rule candidate with the CRF (when its model ships)
 PIPE_BATCH = 32  # paragraphs per spaCy batch: bigger batches cost memory, not speed
@@ -39,6 +40,43 @@ def _needs_parse(text: str, start: int, end: int) -> bool:
     return any(cue_precision(w) >= R.TH.ccomp for w in _WORD_RE.findall(chunk))
 
 
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr sen rep gov gen lt col sgt st jr sr prof no vs inc corp co ltd jan feb aug sept oct nov dec".split()
+)
+
+
+def _after_abbreviation(text: str, pos: int) -> bool:
+    """Is the period before ``pos`` part of 'Mr.', 'Sen.', 'U.S.' or an initial ('John F.')?"""
+    i = pos
+    while i > 0 and text[i - 1] in '"\u201d\u2019)':
+        i -= 1
+    j = i - 1  # the period
+    k = j
+    while k > 0 and (text[k - 1].isalpha() or text[k - 1] == "."):
+        k -= 1
+    word = text[k:j]
+    return len(word) <= 1 or "." in word or word.lower() in _ABBREVIATIONS
+
+
+def _parse_chunks(text: str, start: int, end: int) -> Iterator[Span]:
+    """Runs of consecutive sentences of one paragraph that may hold a quote (a cheap split)."""
+    cur: Span | None = None
+    pos = start
+    splits = [m for m in _SENT_SPLIT_RE.finditer(text, start, end) if not _after_abbreviation(text, m.start())]
+    for m in [*splits, None]:
+        s, e = pos, (m.start() if m else end)
+        pos = m.end() if m else end
+        if e <= s:
+            continue
+        if _needs_parse(text, s, e):
+            cur = Span(cur.start, e) if cur else Span(s, e)
+        elif cur:
+            yield cur
+            cur = None
+    if cur:
+        yield cur
+
+
 def units(article: Article) -> list[Span]:
     """Paragraphs (lines) outside skip ranges that may hold a quote, plus the headline."""
     text = article.text
@@ -50,8 +88,8 @@ def units(article: Article) -> list[Span]:
                 s += 1
             while e > s and text[e - 1].isspace():
                 e -= 1
-            if e > s and _needs_parse(text, s, e):
-                out.append(Span(s, e))
+            if e > s:
+                out.extend(_parse_chunks(text, s, e))
     t = article.title_span
     if t is not None and not any(u.start <= t.start < u.end for u in out):
         out.append(t)

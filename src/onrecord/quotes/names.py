@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from onrecord.models import Span
 
@@ -108,18 +109,24 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
 
 def word_class(w: Word) -> str:
     """T title, O organisation, C connector, F function, N other capitalised, L lower, P punct."""
-    low = w.lower.rstrip(".") if not w.lower.endswith(".") or len(w.text) > 4 else w.lower
-    if not w.text[0].isalpha():
+    return _class_of(w.text)
+
+
+@lru_cache(maxsize=65536)
+def _class_of(text: str) -> str:
+    lower = text.lower()
+    low = lower.rstrip(".") if not lower.endswith(".") or len(text) > 4 else lower
+    if not text[0].isalpha():
         return "P"
-    if w.lower in TITLE_WORDS or low in TITLE_WORDS:
+    if lower in TITLE_WORDS or low in TITLE_WORDS:
         return "T"
-    if w.lower in ORG_WORDS or low in ORG_WORDS or (w.text.isupper() and len(w.text) >= 2):
+    if lower in ORG_WORDS or low in ORG_WORDS or (text.isupper() and len(text) >= 2):
         return "O"
-    if w.lower in CONNECTORS:
+    if lower in CONNECTORS:
         return "C"
-    if w.lower in FUNCTION_WORDS:
+    if lower in FUNCTION_WORDS:
         return "F"
-    return "N" if w.is_cap else "L"
+    return "N" if text[:1].isupper() else "L"
 
 
 def name_runs(ws: list[Word]) -> list[tuple[int, int]]:
