@@ -243,3 +243,26 @@ def test_report_outlet_falls_back_to_the_host() -> None:
     )
     outlets = sorted((rep.outlet or "-") for st in r.statements for rep in st.reports)
     assert outlets == ["-", "gazette.example"]
+
+
+def test_headline_document_is_the_study_the_article_credits() -> None:
+    t = "Study finds brine stays near the shore\n\nA study by the University of Marenza has found that brine stays."
+    r = _link(
+        article(
+            "s1",
+            t,
+            "2023-09-05",
+            [
+                ("brine stays near the shore", "Study", "Study", "name"),
+                (
+                    "that brine stays",
+                    "study by the University of Marenza",
+                    "A study by the University of Marenza",
+                    "name",
+                ),
+            ],
+        )
+    )
+    (s,) = r.speakers
+    assert (s.name, s.type, s.quote_count) == ("University of Marenza", "organisation", 2)
+    assert "Study" not in s.aliases

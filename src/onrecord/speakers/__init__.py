@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from onrecord.models import Article, Quote
 from onrecord.speakers.dates import SaidDate, find_said_date, from_article, previous_sentence, sentence_bounds
 from onrecord.speakers.link import Linking, Mention, link_speakers
-from onrecord.speakers.names import TITLE_WORDS, fold, is_org_name, name_tokens
+from onrecord.speakers.names import TITLE_WORDS, fold, is_noise_name, is_org_name, name_tokens
 from onrecord.speakers.statements import (
     ClusterParams,
     Item,
@@ -222,7 +222,7 @@ def _alias_forms(m: Mention) -> list[str]:
     surface = m.surface if m.surface and "," not in m.surface and len(m.surface.split()) <= 7 else None
     out = []
     for f in (m.name if m.title is None else None, m.raw if _raw_is_alias(m) else None, surface):
-        if f:
+        if f and not is_noise_name(f):
             f = " ".join(f.replace("’", "'").split())
             out.append(re.sub(r"^(?:the|an?)\s+", "", f, flags=re.I))
     return out
@@ -234,7 +234,7 @@ def _raw_is_alias(m: Mention) -> bool:
     if m.title is not None:
         return False
     if m.type == "organisation":
-        return is_org_name(m.raw)
+        return is_org_name(m.raw) and not is_noise_name(m.raw)
     return not is_org_name(m.raw) and bool(set(name_tokens(m.raw)) & set(name_tokens(m.name)))
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from onrecord.models import Article, Quote
 from onrecord.speakers.names import (
+    DOCUMENT_HEADS,
     PRONOUNS,
     TITLE_WORD,
     ParsedTitle,
@@ -90,8 +91,9 @@ def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> 
     raw = " ".join((raw or "").split())
     if not raw or fold(raw) in PRONOUNS or is_byline(raw) or via == "none" or raw == raw.lower():
         return None  # no name: a pronoun left unresolved, a byline, "this approach", "the newspaper"
+    raw = _document_author(raw, art.text) or raw
     if is_noise_name(raw):
-        return None  # "Inside" (a headline's first word), "Study"
+        return None  # "Inside" (a headline's first word), "Study" by nobody the article names
     surface = _surface(q)
     base = dict(idx=idx, article_id=art.id, quote_id=q.id, date=art.published, outlet=art.outlet, raw=raw, via=via)
     base["surface"] = surface
@@ -106,6 +108,16 @@ def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> 
         return Mention(name=expand_org(org_name(org or raw), art.text), type="organisation", **base)  # type: ignore[arg-type]
     core, glued = clean_name(raw)
     return Mention(name=core, glued=glued, type=typ or "unknown", **base)  # type: ignore[arg-type]
+
+
+def _document_author(raw: str, text: str) -> str | None:
+    """A headline's "Study finds ..." is the study the article credits: "A study by the University of X"."""
+    if len(raw.split()) != 1 or fold(raw) not in DOCUMENT_HEADS:
+        return None
+    noun = rf"\b(?i:{re.escape(fold(raw))})\s+(?:by|from)\s+(?:the\s+)?"
+    name = r"((?:[A-Z][\w'’.-]*\s+(?:of\s+(?:the\s+)?)?)*[A-Z][\w'’.-]*)"
+    found = {m.group(1) for m in re.finditer(noun + name, text)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _bare_title(raw: str, surface: str | None, text: str) -> ParsedTitle | None:
