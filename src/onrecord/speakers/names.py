@@ -238,17 +238,23 @@ def is_noise_name(name: str) -> bool:
     return w in _NOT_NAMES or w in DOCUMENT_HEADS or _is_stop_word(w)
 
 
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    try:
-        from spacy.lang.en.stop_words import STOP_WORDS
-    except ImportError:  # pragma: no cover - spaCy is a dependency
-        return frozenset()
-    return frozenset(STOP_WORDS)
+# English function words (a short list: importing spaCy's would load spaCy for one set).
+_FUNCTION_WORDS = frozenset(
+    """a about above across after again against along also although am among an and another any are around as at
+    be because been before behind being below beneath beside besides between beyond both but by can could did do
+    does doing down during each either else even ever every few for from further had has have having her here hers
+    herself him himself his how however i if in into is it its itself just least less many me might more most
+    much must my myself neither never next no nobody none nor not nothing now of off often on once one only onto or
+    other others our ours ourselves out over own per perhaps same several she should since so some something
+    still such than that the their theirs them themselves then there these they this those though through thus to
+    together too toward towards under unless until up upon very via was we were what whatever when whenever
+    where whether which while who whoever whole whom whose why with within without would yet you your yours
+    yourself yourselves""".split()
+)
 
 
 def _is_stop_word(w: str) -> bool:
-    return w in _stop_words()
+    return w in _FUNCTION_WORDS
 
 
 def is_person_like(name: str) -> bool:
