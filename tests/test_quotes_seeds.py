@@ -115,3 +115,9 @@ def test_004_every_quote_is_stoltenberg() -> None:
 def test_004_nato_sg_mention() -> None:
     (q,) = find("004", "the NATO SG addressed a press conference")
     assert q.cue.text == "According to"
+
+
+def test_001_headline_with_dash_source() -> None:
+    (q,) = find("001", "There is no direct threat from Russia to NATO countries")
+    assert q.cue.text == "–" and q.source.text == "NATO Secretary General"
+    assert names(q) == ["Jens Stoltenberg"] and q.speakers[0].resolved_via == "title"

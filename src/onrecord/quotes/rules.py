@@ -302,8 +302,35 @@ def colon_rule(sent: Sent) -> Iterator[Candidate]:
     )
 
 
+_DASHES = frozenset("\u2013\u2014\u2015-")
+
+
+def dash_rule(sent: Sent) -> Iterator[Candidate]:
+    """A headline line ending in a speaker: 'No direct threat, but we are vigilant – NATO Secretary General'."""
+    toks = list(sent.span)
+    if sent.span.start != 0 or sent.span.end != len(sent.span.doc) or len(toks) < 6:
+        return
+    if toks[-1].text in (".", "!", "?", *QUOTE_CHARS):  # headlines end without a period
+        return
+    spaced = [i for i, t in enumerate(toks) if t.text in _DASHES and i and t.whitespace_ and toks[i - 1].whitespace_]
+    dash = max(spaced, default=None)
+    if dash is None or dash < 4 or not 1 <= len(toks) - dash - 1 <= 5:
+        return
+    tail = toks[dash + 1 :]
+    if not all(t.text[:1].isupper() or t.is_punct for t in tail) or any(t.tag_.startswith("VB") for t in tail):
+        return
+    yield Candidate(
+        spans_of(sent, [toks[dash]], trim_punct=False),
+        _one_span(spans_of(sent, tail)),
+        spans_of(sent, toks[:dash]),
+        sent.char_span,
+        "dash",
+        0.6,
+    )
+
+
 Rule = Callable[[Sent], Iterator[Candidate]]
-RULES: list[Rule] = [verb_rule, according_rule, colon_rule]
+RULES: list[Rule] = [verb_rule, according_rule, colon_rule, dash_rule]
 
 
 def candidates(sent: Sent) -> list[Candidate]:
