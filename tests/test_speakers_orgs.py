@@ -266,3 +266,24 @@ def test_headline_document_is_the_study_the_article_credits() -> None:
     (s,) = r.speakers
     assert (s.name, s.type, s.quote_count) == ("University of Marenza", "organisation", 2)
     assert "Study" not in s.aliases
+
+
+def test_role_phrase_attaches_to_the_person_the_article_names_with_it() -> None:
+    t = (
+        "Infrastructure Minister Lena Varga visited. The site manager, Petra Lund, said crews worked. "
+        '"It is on time," the minister said. "We start at five," the site manager said. '
+        "The project is expected to cost more."
+    )
+    r = _link(
+        article(
+            "r1",
+            t,
+            "2023-08-15",
+            [
+                ("It is on time", "minister", "the minister", "title"),
+                ("We start at five", "site manager", "the site manager", "nominal"),
+                ("to cost more", "project", "The project", "nominal"),
+            ],
+        )
+    )
+    assert r.quote_speakers == {"r1-q0": ["lena-varga"], "r1-q1": ["petra-lund"]}

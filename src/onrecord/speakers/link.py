@@ -18,6 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from onrecord.models import Article, Quote
 from onrecord.speakers.names import (
@@ -89,8 +90,10 @@ def collect_mentions(items: list[tuple[Article, list[Quote]]]) -> list[Mention]:
 
 def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> Mention | None:
     raw = " ".join((raw or "").split())
-    if not raw or fold(raw) in PRONOUNS or is_byline(raw) or via == "none" or raw == raw.lower():
-        return None  # no name: a pronoun left unresolved, a byline, "this approach", "the newspaper"
+    if not raw or fold(raw) in PRONOUNS or is_byline(raw) or via == "none":
+        return None  # no name: a pronoun left unresolved, a byline
+    if raw == raw.lower():
+        return _role_phrase_mention(idx, art, q, raw, via)  # "site manager"; none for "this approach"
     raw = _document_author(raw, art.text) or raw
     if is_noise_name(raw):
         return None  # "Inside" (a headline's first word), "Study" by nobody the article names
@@ -108,6 +111,42 @@ def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> 
         return Mention(name=expand_org(org_name(org or raw), art.text), type="organisation", **base)  # type: ignore[arg-type]
     core, glued = clean_name(raw)
     return Mention(name=core, glued=glued, type=typ or "unknown", **base)  # type: ignore[arg-type]
+
+
+def _role_phrase_mention(idx: int, art: Article, q: Quote, raw: str, via: str) -> Mention | None:
+    """A role phrase without a person ("the minister", "site manager") is the person the article names
+    with it ("Infrastructure Minister Lena Varga", "The site manager, Petra Lund"), when exactly one."""
+    name = named_by_role(re.sub(r"^(?:the|a|an)\s+", "", raw), art.text)
+    if name is None:
+        return None
+    return Mention(
+        idx=idx,
+        article_id=art.id,
+        quote_id=q.id,
+        date=art.published,
+        outlet=art.outlet,
+        raw=raw,
+        name=name,
+        type="person",
+        via=via,
+        surface=_surface(q),
+    )
+
+
+_NAME = r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+)"
+
+
+@lru_cache(maxsize=20_000)
+def named_by_role(role: str, text: str) -> str | None:
+    """The one person-like name written next to ``role`` in ``text``: "<Role> Name", "<role>, Name",
+    "Name, the <role>"."""
+    if not role or len(role.split()) > 4:
+        return None
+    r = rf"(?i:{re.escape(role)})"
+    pats = [rf"\b{r}\s+{_NAME}", rf"\b{r},\s+{_NAME}", rf"{_NAME},\s+(?:the\s+|a\s+)?{r}\b"]
+    found = {clean_name(m.group(1))[0] for p in pats for m in re.finditer(p, text)}
+    found = {n for n in found if is_person_like(n)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _document_author(raw: str, text: str) -> str | None:
