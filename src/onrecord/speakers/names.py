@@ -82,71 +82,12 @@ _ORG_INLINE = re.compile(
 
 # Head nouns that make a name an organisation ("Coastal Water Authority", "Valdoria's parliament").
 ORG_HEADS = frozenset(
-    {
-        "authority",
-        "ministry",
-        "council",
-        "parliament",
-        "university",
-        "union",
-        "cooperative",
-        "co-operative",
-        "agency",
-        "company",
-        "government",
-        "publication",
-        "newspaper",
-        "bank",
-        "commission",
-        "department",
-        "institute",
-        "association",
-        "federation",
-        "board",
-        "office",
-        "corporation",
-        "group",
-        "party",
-        "court",
-        "police",
-        "army",
-        "navy",
-        "service",
-        "organisation",
-        "organization",
-        "alliance",
-        "committee",
-        "assembly",
-        "senate",
-        "congress",
-        "foundation",
-        "fund",
-        "society",
-        "league",
-        "coalition",
-        "centre",
-        "center",
-        "inc",
-        "inc.",
-        "ltd",
-        "ltd.",
-        "plc",
-        "corp",
-        "corp.",
-        "gmbh",
-        "ag",
-        "sa",
-        "cabinet",
-        "kremlin",
-        "pentagon",
-        "secretariat",
-        "directorate",
-        "administration",
-        "municipality",
-        "chamber",
-        "network",
-        "press",
-    }
+    """
+    authority ministry council parliament university union cooperative co-operative agency company government
+    publication newspaper bank commission department institute association federation board office corporation
+    group party court police army navy service organisation organization alliance committee assembly senate
+    congress foundation fund society league coalition centre center inc inc. ltd ltd. plc corp corp. gmbh
+    cabinet kremlin pentagon secretariat directorate administration municipality chamber network press""".split()
 )
 # Documents that "say" things: an organisation type of speaker.
 DOCUMENT_HEADS = frozenset({"study", "report", "survey", "poll", "analysis", "review", "paper", "assessment"})
