@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -49,7 +50,8 @@ def emit(
         for _, header in columns:
             table.add_column(header, overflow="fold")
         for r in rows:
-            table.add_row(*[_cell(r.get(c)) for c, _ in columns])
+            # Cells are data, never rich markup: "[imminent]" in a snippet must stay visible.
+            table.add_row(*[escape(_cell(r.get(c))) for c, _ in columns])
         # Pipes and logs get a wide table instead of a squeezed 80 columns.
         Console(file=out, width=None if out.isatty() else 160).print(table)
 
@@ -74,7 +76,7 @@ def shorten(text: str | None, n: int = 90) -> str:
 def print_kv(pairs: Iterable[tuple[str, Any]], out: TextIO | None = None) -> None:
     console = Console(file=out or sys.stdout)
     for k, v in pairs:
-        console.print(f"[bold]{k}:[/bold] {_cell(v)}", highlight=False)
+        console.print(f"[bold]{k}:[/bold] {escape(_cell(v))}", highlight=False)
 
 
 def render_variant_diffs(diffs: Sequence[dict[str, Any]]) -> str:

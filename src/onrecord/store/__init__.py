@@ -815,6 +815,8 @@ class Store:
                     text("SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH :q ORDER BY rank LIMIT 5000"), {"q": fq}
                 )
             ]
+            direct_hits = set(ranked)
+            ranked = self._with_other_reports(conn, ranked)
             if filters and ranked:
                 where, _ = self._quote_query(**filters)
                 allowed = {
@@ -859,10 +861,44 @@ class Store:
             rid = m.pop("_rowid")
             d = _quote_dict(m)
             d["snippet"] = snips.get(rid)
+            # A report of a matching statement printed in other words (another translation).
+            d["matched_via"] = "text" if rid in direct_hits else "statement"
             items.append(d)
         quotes |= {"total": len(ranked), "items": items}
         articles = [{"id": a, "title": ti, "snippet": sn} for a, ti, sn in arts]
         return {"query": query, "quotes": quotes, "articles": articles}
+
+    @staticmethod
+    def _with_other_reports(conn: Connection, ranked: list[int], cap: int = 5000) -> list[int]:
+        """Each hit followed by the other reports of its statement, so a search for one
+        outlet's wording also finds the outlets that worded the same statement differently."""
+        if not ranked:
+            return ranked
+        rowid = literal_column("quotes.rowid")
+        hit_statements: dict[int, str] = {}
+        for chunk in range(0, len(ranked), 500):
+            part = ranked[chunk : chunk + 500]
+            for rid, sid in conn.execute(
+                select(rowid, t.quotes.c.statement_id).where(rowid.in_(part), t.quotes.c.statement_id.is_not(None))
+            ):
+                hit_statements[rid] = sid
+        members: dict[str, list[int]] = {}
+        sids = sorted(set(hit_statements.values()))
+        for chunk in range(0, len(sids), 500):
+            for rid, sid in conn.execute(
+                select(rowid, t.quotes.c.statement_id)
+                .where(t.quotes.c.statement_id.in_(sids[chunk : chunk + 500]))
+                .order_by(t.quotes.c.statement_id, rowid)
+            ):
+                members.setdefault(sid, []).append(rid)
+        out: list[int] = []
+        seen: set[int] = set()
+        for rid in ranked:
+            for r in [rid, *members.get(hit_statements.get(rid, ""), [])]:
+                if r not in seen and len(out) < cap:
+                    seen.add(r)
+                    out.append(r)
+        return out
 
     def quote_period_counts(self, *, group: str = "month", **filters: Any) -> list[dict[str, Any]]:
         """Dated statements per period, oldest first, as ``timeline`` counts them (a statement
