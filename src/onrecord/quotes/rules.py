@@ -21,6 +21,8 @@ INHERIT_DEPS = ("advcl", "conj", "xcomp", "pcomp", "acl", "acomp")
 CONTENT_PREPS = ("for", "about", "on", "against", "over", "that")
 NO_DOBJ = frozenset("tell tells told telling ask asks asked asking say says said saying add added".split())
 NOT_SOURCES = frozenset("image images photo photos source credit credits caption video read watch related tags".split())
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today yesterday".split())
+GLUED_PREPS = frozenset("on to as about".split())
 QUOTE_CHARS = frozenset('"\u201c\u201d\u201e\u00ab\u00bb')
 
 
@@ -149,6 +151,10 @@ def cue_tokens(t: Token, subj: Token | None, extra: Iterable[Token] = ()) -> lis
             toks.append(c)
         elif c.dep_ == "advmod" and abs(c.i - t.i) <= 2 and (subj is None or c.i > subj.i or c.i > t.i):
             toks.append(c)
+        elif c.dep_ in ("npadvmod", "tmod") and c.i == t.i + 1 and c.lower_ in WEEKDAYS:
+            toks.append(c)  # "said Friday"
+        elif c.dep_ == "prep" and c.i == t.i + 1 and c.lower_ in GLUED_PREPS and cue_precision(t.text) >= 0.3:
+            toks.append(c)  # "called on", "pointed to", "described as"
         elif c.dep_ == "prep" and c.i > t.i and c.lower_ == "in":
             pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
             if pobj is not None and pobj.lower_ in CUE_NOUNS:
