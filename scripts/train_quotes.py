@@ -61,12 +61,12 @@ def char_labels(rec: dict) -> list[str]:
     return lab
 
 
-def sentence_examples(recs: list[dict]) -> tuple[list[list[list[str]]], list[list[str]]]:
+def sentence_examples(recs: list[dict], uncovered_only: bool = False) -> tuple[list[list[list[str]]], list[list[str]]]:
     from onrecord.models import Article
     from onrecord.quotes.crf import token_features
     from onrecord.quotes.extract import _quoted_predicate, get_nlp, units
     from onrecord.quotes.marks import find_runs
-    from onrecord.quotes.rules import Sent
+    from onrecord.quotes.rules import Sent, candidates
 
     nlp = get_nlp()
     xs: list[list[list[str]]] = []
@@ -79,6 +79,8 @@ def sentence_examples(recs: list[dict]) -> tuple[list[list[list[str]]], list[lis
         for u, doc in zip(us, nlp.pipe([art.text[u.start : u.end] for u in us], batch_size=32), strict=True):
             for span in doc.sents:
                 sent = Sent(span, u.start, quoted)
+                if uncovered_only and candidates(sent):
+                    continue  # the extractor asks the CRF only where the rules find nothing
                 tags: list[str] = []
                 prev = ""
                 for t in span:
@@ -92,10 +94,10 @@ def sentence_examples(recs: list[dict]) -> tuple[list[list[list[str]]], list[lis
     return xs, ys
 
 
-def train_crf(recs: list[dict], out: Path, iterations: int) -> None:
+def train_crf(recs: list[dict], out: Path, iterations: int, uncovered_only: bool = False) -> None:
     import pycrfsuite
 
-    xs, ys = sentence_examples(recs)
+    xs, ys = sentence_examples(recs, uncovered_only)
     trainer = pycrfsuite.Trainer(verbose=False)
     for x, y in zip(xs, ys, strict=True):
         trainer.append(x, y)
@@ -119,6 +121,7 @@ def main() -> None:
     ap.add_argument("--min-count", type=int, default=2)
     ap.add_argument("--crf", action="store_true", help="also train the role CRF (parses the train split)")
     ap.add_argument("--iterations", type=int, default=100)
+    ap.add_argument("--uncovered-only", action="store_true", help="train the CRF on rule-less sentences only")
     args = ap.parse_args()
     recs = load(args.polnear / "train.jsonl")
     lex = mine_lexicon(recs, args.min_count)
@@ -131,7 +134,7 @@ def main() -> None:
         from onrecord.quotes.lexicon import load_lexicon
 
         load_lexicon.cache_clear()
-        train_crf(recs, args.out / "roles.crfsuite", args.iterations)
+        train_crf(recs, args.out / "roles.crfsuite", args.iterations, args.uncovered_only)
 
 
 if __name__ == "__main__":
