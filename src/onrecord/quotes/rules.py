@@ -19,7 +19,11 @@ Token = Any  # spacy.tokens.Token
 SUBJ_DEPS = ("nsubj", "nsubjpass", "csubj")
 INHERIT_DEPS = ("advcl", "conj", "xcomp", "pcomp", "acl", "acomp")
 CONTENT_PREPS = ("for", "about", "on", "against", "over", "that")
-NO_DOBJ = frozenset("tell tells told telling ask asks asked asking say says said saying add added".split())
+# Verbs whose object is the audience or the occasion, not what was said ("addressed a press conference").
+NO_DOBJ = frozenset(
+    "tell tells told telling ask asks asked asking say says said saying add added "
+    "address addresses addressed addressing brief briefs briefed briefing".split()
+)
 NOT_SOURCES = frozenset("image images photo photos source credit credits caption video read watch related tags".split())
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today yesterday".split())
 GLUED_PREPS = frozenset("on to as about".split())
