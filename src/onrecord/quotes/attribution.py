@@ -210,12 +210,25 @@ def _organisation(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     return SpeakerRef(name, "organisation", "name", [m.span], 0.8, [f'"{m.text}"'])
 
 
+def _head_run(ws: list[N.Word], runs: list[tuple[int, int]]) -> tuple[int, int]:
+    """The name run that heads the mention: a capitalised modifier joined to a later name by
+    lowercase words ("Harbour master Lena Olsen") is not the name."""
+    for k, (i, j) in enumerate(runs):
+        later = runs[k + 1] if k + 1 < len(runs) else None
+        if later is None:
+            return i, j
+        between = [N.word_class(w) for w in ws[j : later[0]]]
+        if not (between and all(c in "LT" for c in between) and "L" in between):
+            return i, j
+    return runs[0]
+
+
 def _full_name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     """A name of two words or more, or one the article gives in full, wins over organisation cues."""
     runs = N.name_runs(m.words)
     if not runs:
         return None
-    i, j = runs[0]
+    i, j = _head_run(m.words, runs)
     short = a.text[m.words[i].start : m.words[j - 1].end]
     if j - i < 2 and a.full_name(short, at)[1] is None:
         return None
@@ -228,7 +241,7 @@ def _name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     if not runs:
         return None
     # prefer a name in the first comma segment ("Jānis Sārts, Director of ...")
-    i, j = runs[0]
+    i, j = _head_run(ws, runs)
     short = a.text[ws[i].start : ws[j - 1].end]
     full, entry = a.full_name(short, m.span.start)
     classes = [N.word_class(w) for w in ws[:i]]
