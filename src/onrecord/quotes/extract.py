@@ -21,6 +21,7 @@ _LINE_RE = re.compile(r"[^\n]+")
 _WORD_RE = re.compile(r"[A-Za-z]+")
 _SENT_SPLIT_RE = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+(?=[A-Z\"\u201c])")
 MIN_ORPHAN_WORDS = 5
+CONTINUE_MAX_BREAKS = 2  # paragraph breaks an orphan quote may be from the quote it continues
 USE_CRF = True  # tag sentences without a rule candidate with the CRF (when its model ships)
 PIPE_BATCH = 32  # paragraphs per spaCy batch: bigger batches cost memory, not speed
 EDGE = " \t\n,;:.\u2014\u2013-" + "".join(ALL_MARKS)
@@ -308,7 +309,25 @@ def _orphan(rc: RunCtx) -> Draft | None:
         return None
     sent = rc.ctx.sent_at(rc.run.open_mark)
     span = sent.char_span if sent else rc.run.outer
+    prev = _continued(rc)
+    if prev is not None:  # the paragraph continues the quote before it: same cue and source
+        c = prev.cand
+        return rc.direct(R.Candidate(list(c.cue), c.source, [], span, "continued", 0.5, antecedent=c.antecedent))
     return rc.direct(R.Candidate([], None, [], span, "orphan", 0.5))
+
+
+def _continued(rc: RunCtx) -> Draft | None:
+    """The quote just before an orphan run, when only white space parts them and it names a source."""
+    if not rc.drafts:
+        return None
+    last = rc.drafts[-1]
+    if last.cand.source is None or not last.cand.cue:
+        return None
+    end = max(last.content[-1].end, last.cand.sentence.end)
+    gap = rc.ctx.text[end : rc.run.open_mark]
+    if end > rc.run.open_mark or gap.strip(EDGE) or gap.count("\n") > CONTINUE_MAX_BREAKS:
+        return None
+    return last
 
 
 ATTACHERS = [
@@ -436,7 +455,10 @@ def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor) -> Quote | None:
         cue = RoleSpan(text[d.cand.cue[0].start : d.cand.cue[0].end], [d.cand.cue[0]])
     source = _role(text, [d.cand.source]) if d.cand.source else None
     mention = d.cand.antecedent or (source.spans[0] if source else None)
-    speakers = attributor.resolve(mention, d.cand.anchor)
+    if d.cand.rule == "continued":  # the source belongs to the quote this paragraph continues
+        speakers = attributor.resolve(None, start)
+    else:
+        speakers = attributor.resolve(mention, d.cand.anchor)
     s_lo = min(d.cand.sentence.start, start)
     s_hi = max(d.cand.sentence.end, end)
     conf = d.cand.confidence * (1.0 if source else 0.8)
