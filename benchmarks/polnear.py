@@ -12,7 +12,7 @@ from N articles read one by one from disk (cycling through the split) to check m
 
 Latest dev figures (overlap mode, P / R / F1): cue 67.5 / 52.1 / 58.9, source 73.8 / 74.4 /
 74.1, content 89.2 / 77.6 / 83.0 (direct 95.5 F1, indirect 71.3 F1), whole quote 85.5 / 75.0 /
-79.9, attribution accuracy 87.3%.  Speed on one core: 12.7-14 articles/s (10-11.6k words/s),
+79.9, attribution accuracy 87.6%.  Speed on one core: 12.7-14 articles/s (10-11.6k words/s),
 2.5-3.4x the full ``en_core_web_sm`` pipeline measured in the same run; peak RSS 372 MB
 over 10,000 articles streamed from disk (377 MB over 3,000 with the CRF).
 """
