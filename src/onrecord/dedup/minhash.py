@@ -43,9 +43,8 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
 
 def word_hashes(body: str) -> np.ndarray:
     """CRC-32 of every word of ``body``, in order, as uint32."""
-    crc = zlib.crc32
     words = _WORD.findall(body)
-    return np.fromiter((crc(w.encode()) for w in words), dtype=np.uint32, count=len(words))
+    return np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint32, count=len(words))
 
 
 def shingle_hashes(words: np.ndarray, k: int = DEFAULT_SHINGLE) -> np.ndarray:
