@@ -277,7 +277,8 @@ def main() -> None:
     print("| figure | value | target |\n|---|---:|---:|")
     print(f"| quote precision | {100 * s['quote_precision']:.1f}% ({s['false_quotes']} false of "
           f"{s['predicted_quotes']}) | 95% |")
-    print(f"| quote recall | {100 * s['quote_recall']:.1f}% ({s['missed_quotes']} missed of {s['gold_quotes']}) | 85% |")
+    print(f"| quote recall | {100 * s['quote_recall']:.1f}% ({s['missed_quotes']} missed of "
+          f"{s['gold_quotes']}) | 85% |")
     print(f"| speaker accuracy | {100 * s['speaker_accuracy']:.1f}% (n={s['speaker_matched']}) | 92% |")
     print(f"| named-speaker precision | {100 * s['named_speaker_precision']:.1f}% (n={s['named_predictions']}) | – |")
     for band, v in extra["by_confidence"].items():

@@ -44,6 +44,15 @@ DbOpt = Annotated[
     typer.Option("--db", help="Database path or SQLAlchemy URL (default: $ONRECORD_DB or ./onrecord.db)."),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | jsonl | csv")]
+ActOpt = Annotated[
+    str | None, typer.Option("--act", help="speech (said, wrote, according to) | thought (believes, fears)")
+]
+
+
+def _check_act(act: str | None) -> str | None:
+    if act is not None and act not in ("speech", "thought"):
+        raise typer.BadParameter("must be speech or thought", param_hint="--act")
+    return act
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many rows.")]
 OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip this many rows.")]
 
@@ -168,6 +177,7 @@ def extract(
     paths: Annotated[list[str], typer.Argument(help="Files, folders, glob patterns, or - for stdin.")],
     fmt: FormatOpt = "jsonl",
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20_000_000,
+    act: ActOpt = None,
 ) -> None:
     """Extract quotes and speakers without a database: one JSON object per article.
 
@@ -181,6 +191,7 @@ def extract(
     from onrecord.pipeline import extract_articles
 
     _check_format(fmt, ("jsonl", "json", "table"))
+    _check_act(act)
     failed = 0
 
     def articles() -> Any:
@@ -199,6 +210,8 @@ def extract(
     collected = []
     for done in extract_articles(articles()):
         d = done.to_dict()
+        if act:
+            d["quotes"] = [q for q in d["quotes"] if q["act"] == act]
         if fmt == "jsonl":
             print(dumps(d), flush=True)
         elif fmt == "json":
@@ -216,6 +229,7 @@ def _print_article_quotes(d: dict[str, Any]) -> None:
     rows = [
         {
             "kind": q["kind"],
+            "act": q["act"],
             "speaker": ", ".join(s["name"] for s in q["speakers"]) or "?",
             "via": ", ".join(s["resolved_via"] for s in q["speakers"]),
             "cue": (q["cue"] or {}).get("text"),
@@ -227,7 +241,7 @@ def _print_article_quotes(d: dict[str, Any]) -> None:
     emit(
         rows,
         "table",
-        [("at", "offset"), ("kind", "kind"), ("speaker", "speaker"), ("via", "via"), ("cue", "cue"),
+        [("at", "offset"), ("kind", "kind"), ("act", "act"), ("speaker", "speaker"), ("via", "via"), ("cue", "cue"),
          ("content", "content")],
     )
 
@@ -346,6 +360,7 @@ def _quote_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "date": q.get("date"),
             "speaker": q.get("speaker_names"),
             "kind": q["kind"],
+            "act": q.get("act"),
             "cue": (q.get("cue") or {}).get("text"),
             "content": q["content"]["text"],
             "content_short": shorten(q["content"]["text"], 70),
@@ -366,6 +381,7 @@ def quotes(
     until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
     search: Annotated[str | None, typer.Option(help="Full-text search in the quote.")] = None,
     kind: Annotated[str | None, typer.Option(help="direct | indirect | mixed")] = None,
+    act: ActOpt = None,
     outlet: Annotated[str | None, typer.Option(help="Only quotes reported by this outlet.")] = None,
     org: Annotated[str | None, typer.Option("--org", help="Speaker's organisation.")] = None,
     topic: Annotated[str | None, typer.Option(help="Entity or noun phrase the quote is about.")] = None,
@@ -379,7 +395,7 @@ def quotes(
     """
     _check_format(fmt)
     res = _store(db).list_quotes(
-        speaker=speaker, since=since, until=until, q=search, kind=kind, outlet=outlet,
+        speaker=speaker, since=since, until=until, q=search, kind=kind, act=_check_act(act), outlet=outlet,
         organisation=org, topic=topic, limit=limit, offset=offset,
     )
     if fmt in ("json", "jsonl"):
@@ -388,7 +404,7 @@ def quotes(
     emit(
         _quote_rows(res["items"]),
         fmt,
-        [("date", "date"), ("speaker", "speaker"), ("kind", "kind"), ("cue", "cue"),
+        [("date", "date"), ("speaker", "speaker"), ("kind", "kind"), ("act", "act"), ("cue", "cue"),
          ("content_short" if fmt == "table" else "content", "content"), ("outlet", "outlet")]
         + ([] if fmt == "table" else [("id", "id"), ("article_id", "article_id")]),
         title=f"{res['total']} quotes",
@@ -727,6 +743,7 @@ def search(
     since: Annotated[str | None, typer.Option(help="From this date.")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
     kind: Annotated[str | None, typer.Option(help="direct | indirect | mixed")] = None,
+    act: ActOpt = None,
     drift: Annotated[bool, typer.Option("--drift", help="Only quotes of statements with drift.")] = False,
     semantic: Annotated[bool, typer.Option("--semantic", help="Rank by meaning (needs the embeddings extra).")]
     = False,
@@ -740,7 +757,7 @@ def search(
     _check_format(fmt)
     store = _store(db)
     filters = dict(speaker=speaker, organisation=org, outlet=outlet, since=since, until=until, kind=kind,
-                   drift=True if drift else None)
+                   act=_check_act(act), drift=True if drift else None)
     if semantic:
         from onrecord.semantic import SemanticUnavailable, semantic_search
 

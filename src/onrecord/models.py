@@ -128,6 +128,8 @@ class Quote:
     speakers: list[SpeakerRef] = field(default_factory=list)
     confidence: float = 1.0
     sentence: Span | None = None  # the sentence(s) the quote sits in
+    act: str = "speech"  # speech | thought: what the cue reports
+    rule: str = ""  # the rule or model that produced the quote, e.g. "verb:ccomp", "marks+colon", "crf"
 
     @property
     def start(self) -> int:
@@ -143,6 +145,8 @@ class Quote:
             "speakers": [s.to_dict() for s in self.speakers],
             "confidence": round(self.confidence, 3),
             "sentence": self.sentence.to_list() if self.sentence else None,
+            "act": self.act,
+            "rule": self.rule,
         }
 
 

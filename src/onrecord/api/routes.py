@@ -52,6 +52,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 DateQ = Annotated[str | None, Query(pattern=DATE_PATTERN, description="ISO date: YYYY, YYYY-MM or YYYY-MM-DD")]
 Kind = Literal["direct", "indirect", "mixed"]
+Act = Literal["speech", "thought"]
 
 
 def quote_filters(
@@ -62,6 +63,7 @@ def quote_filters(
     since: DateQ = None,
     until: DateQ = None,
     kind: Kind | None = None,
+    act: Annotated[Act | None, Query(description="speech (said, wrote, according to) or thought (believes)")] = None,
     drift: Annotated[bool | None, Query(description="Only quotes of statements with (true) or without drift")] = None,
     q: Annotated[str | None, Query(max_length=500, description="Full-text query")] = None,
 ) -> dict[str, Any]:
@@ -74,6 +76,7 @@ def quote_filters(
         "since": since,
         "until": until,
         "kind": kind,
+        "act": act,
         "drift": drift,
         "q": q,
     }

@@ -62,3 +62,20 @@ def language_code(value: object) -> str | None:
         return None
     code = re.split(r"[-_]", value.strip())[0].lower()
     return code if code.isalpha() and 2 <= len(code) <= 3 else None
+
+
+ENGLISH_FLOOR = 0.04  # English prose never falls this low, even in lists and tables
+MIN_UNREADABLE_WORDS = 40
+
+
+def looks_unreadable(text: str) -> bool:
+    """No language scores, there are many words, and almost none are English function words.
+
+    For texts the guesser leaves open (tables, product pages, other languages): extracting
+    English quotes from them only makes garbage.
+    """
+    words = text[: SAMPLE_CHARS * 4].lower().split()
+    if len(words) < MIN_UNREADABLE_WORDS:
+        return False
+    share = sum(1 for w in words if w in STOPWORDS["en"]) / len(words)
+    return share < ENGLISH_FLOOR

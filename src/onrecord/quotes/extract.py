@@ -8,9 +8,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from onrecord.ingest.language import guess_language, looks_unreadable
 from onrecord.models import Article, Quote, RoleSpan, Span
 
 from . import rules as R
+from .acts import act_of
 from .attribution import Attributor
 from .crf import candidate_from_crf
 from .lexicon import cue_precision
@@ -162,6 +164,11 @@ class Draft:
     content: list[Span]
     kind: str
     runs: list[QuoteRun] = field(default_factory=list)
+    via: str = ""  # the attacher that tied a quotation-mark run to its cue, if one did
+
+    @property
+    def rule(self) -> str:
+        return f"{self.cand.rule}+{self.via}" if self.via else self.cand.rule
 
 
 def _transcript_turn(ctx: Ctx, c: R.Candidate) -> bool:
@@ -350,6 +357,7 @@ def _attach_run(ctx: Ctx, run: QuoteRun, bare: list[R.Candidate], drafts: list[D
         if d is MERGED:
             return None
         if d is not None:
+            d.via = attach.__name__.lstrip("_")
             return d
     return None
 
@@ -462,7 +470,18 @@ def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor) -> Quote | None:
     s_lo = min(d.cand.sentence.start, start)
     s_hi = max(d.cand.sentence.end, end)
     conf = d.cand.confidence * (1.0 if source else 0.8)
-    return Quote(f"{ctx.article.id}:{start}-{end}", d.kind, content, cue, source, speakers, conf, Span(s_lo, s_hi))
+    return Quote(
+        f"{ctx.article.id}:{start}-{end}",
+        d.kind,
+        content,
+        cue,
+        source,
+        speakers,
+        conf,
+        Span(s_lo, s_hi),
+        act=act_of(cue.text if cue else None),
+        rule=d.rule,
+    )
 
 
 def _quoted_predicate(runs: list[QuoteRun]) -> Any:
@@ -481,7 +500,7 @@ def _in_title(article: Article, pos: int) -> bool:
 
 
 def quotes_from(article: Article, parsed: list[tuple[Span, Any]]) -> list[Quote]:
-    runs = find_runs(article.text)
+    runs = find_runs(article.text, article.language)
     quoted = _quoted_predicate(runs)
     sents = [R.Sent(s, u.start, quoted) for u, doc in parsed for s in doc.sents if len(s)]
     ctx = Ctx(article, sents, runs)
@@ -517,8 +536,30 @@ def extract_quotes_batch(
         yield from _run_batch(batch, nlp)
 
 
+LANGUAGES = frozenset({"en"})  # languages the extractor has a model and rules for
+NOT_EXTRACTED = "quotes_not_extracted"  # Article.extra key saying why an article has no quotes
+
+
+def extraction_gate(article: Article) -> str | None:
+    """Why quotes are not extracted from ``article`` ("language de"), or None when they are."""
+    lang = article.language
+    if lang is None:
+        lang = guess_language(article.text)  # readers that trust page metadata may leave it empty
+        if lang is None and looks_unreadable(article.text):
+            return "language unknown"
+    if lang is not None and lang not in LANGUAGES:
+        return f"language {lang}"
+    return None
+
+
 def _run_batch(batch: list[Article], nlp: Any) -> Iterator[list[Quote]]:
-    plan = [(a, units(a)) for a in batch]
+    for a in batch:
+        reason = extraction_gate(a)
+        if reason:
+            a.extra[NOT_EXTRACTED] = reason
+        else:
+            a.extra.pop(NOT_EXTRACTED, None)
+    plan = [(a, units(a) if NOT_EXTRACTED not in a.extra else []) for a in batch]
     flat = [a.text[u.start : u.end] for a, us in plan for u in us]
     docs = iter(nlp.pipe(flat, batch_size=PIPE_BATCH))
     for a, us in plan:

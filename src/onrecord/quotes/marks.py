@@ -14,9 +14,25 @@ from dataclasses import dataclass, field
 
 from onrecord.models import Span
 
-OPENERS = frozenset("\u201c\u201e\u00ab\u201f")
-CLOSERS = frozenset("\u201d\u00bb")
 STRAIGHT = '"'
+_ENGLISH_CLOSE = "\u201d" + STRAIGHT
+# Which marks close a run opened by each mark, by language: English “…” (straight marks mix
+# with curly ones in the wild), German „…“ and »…«, French and Swiss «…», Danish »…», Swedish ”…”.
+_PAIRS_DEFAULT: dict[str, str] = {
+    "\u201c": _ENGLISH_CLOSE,
+    "\u201e": _ENGLISH_CLOSE + "\u201c",  # „…” (Polish, Hungarian) or „…“
+    "\u201f": _ENGLISH_CLOSE,
+    "\u00ab": "\u00bb",
+    "\u00bb": "\u00ab",
+}
+PAIRS: dict[str, dict[str, str]] = {
+    "de": {"\u201e": "\u201c\u201d", "\u00bb": "\u00ab", "\u00ab": "\u00bb", "\u201c": _ENGLISH_CLOSE},
+    "fr": {"\u00ab": "\u00bb", "\u201c": _ENGLISH_CLOSE, "\u201e": "\u201c\u201d"},
+    "da": {"\u00bb": "\u00bb\u00ab", "\u201e": "\u201c\u201d", "\u201c": _ENGLISH_CLOSE},
+    "sv": {"\u201d": "\u201d", "\u00bb": "\u00bb"},
+}
+OPENERS = frozenset("\u201c\u201e\u00ab\u201f\u00bb")
+CLOSERS = frozenset("\u201d\u00bb\u00ab\u201c")
 ALL_MARKS = OPENERS | CLOSERS | {STRAIGHT}
 _PARA_RE = re.compile(r"[^\n]+")
 
@@ -60,38 +76,50 @@ def _trim(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
-def _scan_line(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], int | None]:
+def pairs_for(language: str | None) -> dict[str, str]:
+    return PAIRS.get(language or "", _PAIRS_DEFAULT)
+
+
+def _scan_line(
+    text: str, start: int, end: int, pairs_of: dict[str, str] | None = None
+) -> tuple[list[tuple[int, int]], int | None]:
     """Closed (open, close) mark pairs in one line, and the offset of a mark left open."""
+    pairs_of = pairs_of or _PAIRS_DEFAULT
     pairs: list[tuple[int, int]] = []
     open_at: int | None = None
-    depth = 0  # curly quotes nested inside a curly quote
+    closers = ""
+    depth = 0  # quotes nested inside a quote opened by the same mark
     for i in range(start, end):
         ch = text[i]
         if ch not in ALL_MARKS:
             continue
         if open_at is None:
-            if ch in OPENERS or (ch in CLOSERS | {STRAIGHT} and _is_open_straight(text, i)):
-                open_at = i  # a closing mark at a word start opens (”Fear. …)
+            if ch in pairs_of and ch != STRAIGHT:
+                open_at, closers = i, pairs_of[ch]
+            elif ch in (STRAIGHT, "\u201d") and _is_open_straight(text, i):
+                open_at, closers = i, _ENGLISH_CLOSE  # a closing mark at a word start opens (”Fear. …)
             continue
-        if ch in OPENERS:
-            if _closers_after(text, i, end) >= 2:
+        if ch in closers:
+            if depth:
+                depth -= 1
+            else:
+                pairs.append((open_at, i))
+                open_at = None
+        elif ch in pairs_of and pairs_of[ch] == closers:  # the same opener again
+            if _closers_after(text, i, end, closers) >= 2:
                 depth += 1  # “… what he calls “hell” than …”
             else:  # a second opener: the first was never closed
                 open_at = i
-        elif ch in CLOSERS and depth:
-            depth -= 1
-        elif ch in CLOSERS or ch == STRAIGHT:
-            pairs.append((open_at, i))
-            open_at = None
     return pairs, open_at
 
 
-def _closers_after(text: str, i: int, end: int) -> int:
-    return sum(1 for ch in text[i + 1 : end] if ch in CLOSERS)
+def _closers_after(text: str, i: int, end: int, closers: str) -> int:
+    return sum(1 for ch in text[i + 1 : end] if ch in closers)
 
 
-def find_runs(text: str) -> list[QuoteRun]:
-    """Every quoted run of ``text``, in order of its opening mark."""
+def find_runs(text: str, language: str | None = None) -> list[QuoteRun]:
+    """Every quoted run of ``text``, in order of its opening mark, paired by ``language``'s marks."""
+    pairs_of = pairs_for(language)
     runs: list[QuoteRun] = []
     pending: QuoteRun | None = None  # a run left open at the end of the previous paragraph
     for m in _PARA_RE.finditer(text):
@@ -99,10 +127,10 @@ def find_runs(text: str) -> list[QuoteRun]:
         if not text[ls:le].strip():
             continue
         first = _trim(text, ls, le).start
-        if pending is not None and text[first] not in OPENERS | {STRAIGHT}:
+        if pending is not None and text[first] not in ALL_MARKS:
             runs.append(pending)
             pending = None
-        pairs, open_at = _scan_line(text, ls, le)
+        pairs, open_at = _scan_line(text, ls, le, pairs_of)
         if pending is not None:
             # the paragraph opens with a mark and continues the pending run
             if pairs and pairs[0][0] == first:

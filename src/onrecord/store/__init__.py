@@ -220,6 +220,8 @@ class Store:
                 "confidence": q.confidence,
                 "sentence": q.sentence.to_list() if q.sentence else None,
                 "speaker_names": "; ".join(s.name for s in q.speakers),
+                "act": q.act,
+                "rule": q.rule,
             }
             for q in quotes
         ]
@@ -489,6 +491,7 @@ class Store:
         since: str | None = None,
         until: str | None = None,
         kind: str | None = None,
+        act: str | None = None,
         drift: bool | None = None,
         q: str | None = None,
         statement_id: str | None = None,
@@ -516,6 +519,8 @@ class Store:
             conds.append(when <= _until(until))
         if kind:
             conds.append(t.quotes.c.kind == kind)
+        if act:
+            conds.append(t.quotes.c.act == act)
         if statement_id:
             conds.append(t.quotes.c.statement_id == statement_id)
         if drift is not None:
@@ -1052,6 +1057,8 @@ def _quote_from_row(m: Any) -> Quote:
         speakers=speakers,
         confidence=m["confidence"],
         sentence=Span(*m["sentence"]) if m["sentence"] else None,
+        act=m.get("act") or "speech",
+        rule=m.get("rule") or "",
     )
 
 

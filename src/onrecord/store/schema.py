@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     text,
 )
 
@@ -111,6 +112,8 @@ quotes = Table(
     Column("topics", JSON),
     Column("organisations", JSON),
     Column("statement_id", String(64)),
+    Column("act", String(16)),  # speech | thought (v4; NULL on quotes extracted before it)
+    Column("rule", String(64)),  # the rule or model that produced the quote (v4)
 )
 Index("ix_quotes_article", quotes.c.article_id)
 Index("ix_quotes_said", quotes.c.said_date)
@@ -253,5 +256,14 @@ def fold(s: str) -> str:
     return "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create, _v2_quote_embeddings, _v3_link_rows]
+# v4: what a quote reports (speech | thought) and the rule that produced it.
+def _v4_quote_act_rule(conn: Connection) -> None:
+    have = {c["name"] for c in inspect(conn).get_columns("quotes")}
+    for name, kind in (("act", "VARCHAR(16)"), ("rule", "VARCHAR(64)")):
+        if name not in have:  # v1 creates the current columns on a new store
+            conn.execute(text(f"ALTER TABLE quotes ADD COLUMN {name} {kind}"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_quotes_act ON quotes (act)"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create, _v2_quote_embeddings, _v3_link_rows, _v4_quote_act_rule]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,7 @@ TEMPLATE_DIR = HERE / "templates"
 PAGE = 25
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 KINDS = ("direct", "indirect", "mixed")
+ACTS = ("speech", "thought")
 
 env = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
@@ -94,6 +95,8 @@ def _params(request: Request, *names: str) -> dict[str, str]:
             raise HTTPException(422, f"{n}: expected a date YYYY, YYYY-MM or YYYY-MM-DD, got {out[n]!r}")
     if "kind" in out and out["kind"] not in KINDS:
         raise HTTPException(422, f"kind: expected one of {', '.join(KINDS)}")
+    if "act" in out and out["act"] not in ACTS:
+        raise HTTPException(422, f"act: expected one of {', '.join(ACTS)}")
     if "drift" in out:
         if out["drift"] not in {"1", "0", "true", "false", "on"}:
             raise HTTPException(422, "drift: expected 1 or 0")
@@ -101,7 +104,7 @@ def _params(request: Request, *names: str) -> dict[str, str]:
 
 
 def _quote_filters(p: dict[str, str]) -> dict[str, Any]:
-    names = ("speaker", "organisation", "outlet", "topic", "since", "until", "kind")
+    names = ("speaker", "organisation", "outlet", "topic", "since", "until", "kind", "act")
     f: dict[str, Any] = {k: p[k] for k in names if k in p}
     if "drift" in p:
         f["drift"] = p["drift"] in {"1", "true", "on"}
@@ -163,7 +166,7 @@ def _semantic_ok() -> bool:
 def search(request: Request) -> Response:
     from onrecord.api.routes import semantic_available, semantic_page
 
-    p = _params(request, "q", "speaker", "outlet", "topic", "since", "until", "kind", "drift", "semantic")
+    p = _params(request, "q", "speaker", "outlet", "topic", "since", "until", "kind", "act", "drift", "semantic")
     page_no = _page_no(request)
     q = p.pop("q", "")
     semantic = p.pop("semantic", "") in {"1", "true", "on"}
@@ -183,6 +186,7 @@ def search(request: Request) -> Response:
         res=res,
         pg=_pager(request, res["quotes"]["total"], page_no) if res else None,
         kinds=KINDS,
+        acts=ACTS,
         semantic=semantic,
         semantic_ok=semantic_available(),
     )
@@ -202,7 +206,7 @@ def speaker(request: Request, key: str) -> Response:
     sp = store.get_speaker(key)
     if sp is None:
         raise _not_found("speaker", key)
-    p = _params(request, "q", "topic", "since", "until", "kind", "drift", "group")
+    p = _params(request, "q", "topic", "since", "until", "kind", "act", "drift", "group")
     group = p.get("group", "month")
     if group not in {"day", "week", "month", "year"}:
         raise HTTPException(422, "group: expected day, week, month or year")
@@ -224,6 +228,7 @@ def speaker(request: Request, key: str) -> Response:
         statements=statements,
         pg=_pager(request, res["total"], page_no),
         kinds=KINDS,
+        acts=ACTS,
     )
 
 
