@@ -49,6 +49,15 @@ ActOpt = Annotated[
 ]
 
 
+MinConfOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--min-confidence", min=0.0, max=1.0,
+        help="Keep quotes at least this sure (default 0.5; 0 keeps every candidate, PolNeAR-style).",
+    ),
+]
+
+
 def _check_act(act: str | None) -> str | None:
     if act is not None and act not in ("speech", "thought"):
         raise typer.BadParameter("must be speech or thought", param_hint="--act")
@@ -178,6 +187,7 @@ def extract(
     fmt: FormatOpt = "jsonl",
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20_000_000,
     act: ActOpt = None,
+    min_confidence: MinConfOpt = None,
 ) -> None:
     """Extract quotes and speakers without a database: one JSON object per article.
 
@@ -208,7 +218,7 @@ def extract(
             yield item
 
     collected = []
-    for done in extract_articles(articles()):
+    for done in extract_articles(articles(), min_confidence=min_confidence):
         d = done.to_dict()
         if act:
             d["quotes"] = [q for q in d["quotes"] if q["act"] == act]

@@ -51,18 +51,28 @@ class IngestSummary:
         }
 
 
-def extract_articles(articles: Iterable[Article], *, batch_size: int = 32) -> Iterator[ExtractedArticle]:
-    """Quotes for each article, batched through the NLP pipeline for speed."""
-    from onrecord.quotes import extract_quotes_batch
+def extract_articles(
+    articles: Iterable[Article], *, batch_size: int = 32, min_confidence: float | None = None
+) -> Iterator[ExtractedArticle]:
+    """Quotes for each article, batched through the NLP pipeline for speed.
 
+    ``min_confidence`` (default: the extractor's own) drops less certain quotes; 0 keeps all.
+    """
+    from functools import partial
+
+    from onrecord.quotes import extract_quotes_batch
+    from onrecord.quotes.confidence import DEFAULT_MIN_CONFIDENCE
+
+    floor = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+    fn = partial(extract_quotes_batch, min_confidence=floor)
     buf: list[Article] = []
     for art in articles:
         buf.append(art)
         if len(buf) >= batch_size:
-            yield from _extract_batch(buf, extract_quotes_batch)
+            yield from _extract_batch(buf, fn)
             buf = []
     if buf:
-        yield from _extract_batch(buf, extract_quotes_batch)
+        yield from _extract_batch(buf, fn)
 
 
 def _extract_batch(buf: list[Article], fn: Callable[..., Iterator[list[Quote]]]) -> Iterator[ExtractedArticle]:

@@ -18,7 +18,7 @@ ACTS = (SPEECH, THOUGHT)
 # Lemmas of cognition, belief, emotion-with-content and intention.
 _THOUGHT_LEMMAS = frozenset(
     """believe think expect hope fear worry want wish doubt suspect know feel assume guess
-    imagine suppose reckon understand realize realise intend consider regard view see
+    imagine suppose reckon understand realize realise intend consider regard view
     anticipate trust presume figure dread prefer desire suspect question wonder envision
     envisage remember recall forget estimate calculate judge deem perceive sense""".split()
 )
@@ -29,7 +29,7 @@ _THOUGHT_ADJECTIVES = frozenset(
 _THOUGHT_NOUNS = frozenset("belief view opinion hope fear expectation assumption thinking mind".split())
 _IRREGULAR = {
     "thought": "think", "thinks": "think", "knew": "know", "known": "know", "felt": "feel",
-    "understood": "understand", "saw": "see", "seen": "see", "forgot": "forget", "forgotten": "forget",
+    "understood": "understand", "forgot": "forget", "forgotten": "forget",
 }
 _WORD_RE = re.compile(r"[A-Za-z]+")
 

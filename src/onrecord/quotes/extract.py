@@ -11,6 +11,7 @@ from typing import Any
 from onrecord.ingest.language import guess_language, looks_unreadable
 from onrecord.models import Article, Quote, RoleSpan, Span
 
+from . import confidence as C
 from . import rules as R
 from .acts import act_of
 from .attribution import Attributor
@@ -450,7 +451,55 @@ def _role(text: str, spans: list[Span]) -> RoleSpan | None:
     return RoleSpan(" ".join(s.slice(text) for s in clean), clean)
 
 
-def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor) -> Quote | None:
+def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None) -> C.Evidence:
+    text = ctx.text
+    speech_runs = [r for r in d.runs if not C.title_like(text[r.start : r.end])]
+    src = (source.text if source else "").strip()
+    src_low = src.lower()
+    verb = d.cand.verb
+    return C.Evidence(
+        rule=d.rule,
+        kind=d.kind,
+        cue_head=verb.text if verb is not None and d.cand.rule != "according" else None,
+        has_source=source is not None or d.cand.rule == "continued",
+        first_person_source=src_low in C.FIRST_PERSON and not ctx.in_run(source.spans[0].start) if source else False,
+        source_can_speak=_can_speak(src),
+        quoted_words=sum(r.n_words(text) for r in speech_runs),
+        title_like_run=bool(d.runs) and not speech_runs,
+        hedged=verb is not None and _hedged(verb, source is None),
+        directive=verb is not None and any(c.dep_ in ("dobj", "obj") for c in verb.children),
+    )
+
+
+_MODALS = frozenset("can could might may would should must ca".split())
+
+
+def _hedged(verb: Any, no_source: bool) -> bool:
+    """A cue that reports no act: modal ("could argue"), negated ("don't say"), an infinitive
+    ("to write") or an imperative ("Note that …")."""
+    for c in verb.children:
+        if c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in _MODALS):
+            return True
+        if c.dep_ == "aux" and c.lower_ == "to" and c.i < verb.i:
+            return True
+    return no_source and verb.tag_ == "VB" and verb.i == verb.sent.start
+
+
+_NOT_SPEAKERS = frozenset("that this these those there here which what such".split())
+
+
+def _can_speak(source: str) -> bool:
+    """A determiner alone ("That said, …") or an -ing opener ("Speaking from a stage, …") is no speaker."""
+    words = source.split()
+    if not words:
+        return True
+    if len(words) == 1 and words[0].lower() in _NOT_SPEAKERS:
+        return False
+    first = words[0]
+    return not (first[:1].isupper() and first.lower().endswith("ing") and ("," in source or len(words) == 1))
+
+
+def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor, min_confidence: float = 0.0) -> Quote | None:
     text = ctx.text
     content = _role(text, d.content)
     if content is None:
@@ -462,6 +511,12 @@ def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor) -> Quote | None:
     if d.cand.cue and cue is None:  # a cue that is only a colon or a dash
         cue = RoleSpan(text[d.cand.cue[0].start : d.cand.cue[0].end], [d.cand.cue[0]])
     source = _role(text, [d.cand.source]) if d.cand.source else None
+    ev = _evidence(ctx, d, source)
+    if d.kind == "mixed" and ev.title_like_run:
+        d.kind = "indirect"  # a title in marks ("comedy “Fleabag”") quotes nobody
+    conf = C.score(ev)
+    if conf < min_confidence:
+        return None  # never resolved, so a dropped candidate cannot become a pronoun's antecedent
     mention = d.cand.antecedent or (source.spans[0] if source else None)
     if d.cand.rule == "continued":  # the source belongs to the quote this paragraph continues
         speakers = attributor.resolve(None, start)
@@ -469,7 +524,6 @@ def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor) -> Quote | None:
         speakers = attributor.resolve(mention, d.cand.anchor)
     s_lo = min(d.cand.sentence.start, start)
     s_hi = max(d.cand.sentence.end, end)
-    conf = d.cand.confidence * (1.0 if source else 0.8)
     return Quote(
         f"{ctx.article.id}:{start}-{end}",
         d.kind,
@@ -499,7 +553,9 @@ def _in_title(article: Article, pos: int) -> bool:
     return t is not None and t.start <= pos < t.end
 
 
-def quotes_from(article: Article, parsed: list[tuple[Span, Any]]) -> list[Quote]:
+def quotes_from(
+    article: Article, parsed: list[tuple[Span, Any]], min_confidence: float = C.DEFAULT_MIN_CONFIDENCE
+) -> list[Quote]:
     runs = find_runs(article.text, article.language)
     quoted = _quoted_predicate(runs)
     sents = [R.Sent(s, u.start, quoted) for u, doc in parsed for s in doc.sents if len(s)]
@@ -508,7 +564,7 @@ def quotes_from(article: Article, parsed: list[tuple[Span, Any]]) -> list[Quote]
     out: list[Quote] = []
     seen: set[str] = set()
     for d in assemble(ctx):
-        q = _to_quote(ctx, d, attributor)
+        q = _to_quote(ctx, d, attributor, min_confidence)
         if q is not None and q.id not in seen:
             seen.add(q.id)
             out.append(q)
@@ -516,24 +572,33 @@ def quotes_from(article: Article, parsed: list[tuple[Span, Any]]) -> list[Quote]
 
 
 # --------------------------------------------------------------------------- API
-def extract_quotes(article: Article, *, nlp: Any = None) -> list[Quote]:
+def extract_quotes(
+    article: Article, *, nlp: Any = None, min_confidence: float = C.DEFAULT_MIN_CONFIDENCE
+) -> list[Quote]:
     """Every quotation of ``article`` with its cue, source and speakers."""
-    return next(extract_quotes_batch([article], nlp=nlp))
+    return next(extract_quotes_batch([article], nlp=nlp, min_confidence=min_confidence))
 
 
 def extract_quotes_batch(
-    articles: Iterable[Article], *, batch_size: int = 16, nlp: Any = None
+    articles: Iterable[Article],
+    *,
+    batch_size: int = 16,
+    nlp: Any = None,
+    min_confidence: float = C.DEFAULT_MIN_CONFIDENCE,
 ) -> Iterator[list[Quote]]:
-    """Quotes per article, in input order; parses the units of many articles in one ``nlp.pipe``."""
+    """Quotes per article, in input order; parses the units of many articles in one ``nlp.pipe``.
+
+    ``min_confidence`` drops candidates below that score (``confidence.py``); 0 keeps them all.
+    """
     nlp = nlp or get_nlp()
     batch: list[Article] = []
     for a in articles:
         batch.append(a)
         if len(batch) >= batch_size:
-            yield from _run_batch(batch, nlp)
+            yield from _run_batch(batch, nlp, min_confidence)
             batch = []
     if batch:
-        yield from _run_batch(batch, nlp)
+        yield from _run_batch(batch, nlp, min_confidence)
 
 
 LANGUAGES = frozenset({"en"})  # languages the extractor has a model and rules for
@@ -552,7 +617,7 @@ def extraction_gate(article: Article) -> str | None:
     return None
 
 
-def _run_batch(batch: list[Article], nlp: Any) -> Iterator[list[Quote]]:
+def _run_batch(batch: list[Article], nlp: Any, min_confidence: float) -> Iterator[list[Quote]]:
     for a in batch:
         reason = extraction_gate(a)
         if reason:
@@ -564,4 +629,4 @@ def _run_batch(batch: list[Article], nlp: Any) -> Iterator[list[Quote]]:
     docs = iter(nlp.pipe(flat, batch_size=PIPE_BATCH))
     for a, us in plan:
         parsed = [(u, next(docs)) for u in us]
-        yield quotes_from(a, parsed)
+        yield quotes_from(a, parsed, min_confidence)

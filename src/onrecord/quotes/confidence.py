@@ -1,0 +1,124 @@
+"""How sure onrecord is that a quote is a real attribution, from what produced it.
+
+A quote is trusted for what attributes it, not for being in quotation marks:
+
+- the **cue class**: a verb of saying or writing (the hand list, or a form PolNeAR's annotators
+  marked as a cue most of the times they met it), a verb of cognition (``acts.py``), or any
+  other verb (which reports only in some uses: "makes", "shows", "named");
+- the **content**: a clause (ccomp) is what reports carry; an object or an infinitive after a
+  verb that is not one of saying reports an event or the subject's own plan ("plans to",
+  "hopes to", "announced a deal" is kept as speech); a quoted run that reads as a title or a
+  term ("Parasite", "FaceTime Attention Correction") is no speech at all;
+- the **source**: a mention that can speak (a person, an organisation, a document, a pronoun or
+  nominal for one); the writer's own "I"/"we" outside quotation marks is narration, not an
+  attribution; a quote with no source at all is less sure.
+
+The scores are tiers, set so that a tier's share of real quotes on the out-of-domain news dev
+set (``benchmarks/news.py``) is at least its score; ``DEFAULT_MIN_CONFIDENCE`` is what ``extract``
+and ``ingest`` keep by default (``--min-confidence 0`` keeps every candidate, PolNeAR-style).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .acts import is_thought_word
+from .lexicon import HAND_CUES, load_lexicon
+
+DEFAULT_MIN_CONFIDENCE = 0.5
+SPEECH_FLOOR = 0.6  # a form PolNeAR marked as a cue this often (and at least MIN_SEEN times) is a speech verb
+MIN_SEEN = 5
+LONG_ORPHAN_WORDS = 12  # a quoted paragraph this long with no cue is still most often speech
+FIRST_PERSON = frozenset("i we me us you".split())  # the writer, or the reader addressed
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
+
+
+def cue_class(head: str | None) -> str:
+    """'S' saying or writing, 'T' cognition, 'O' any other verb, '' no verb (colon, dash, none)."""
+    if not head:
+        return ""
+    low = head.lower()
+    if low in HAND_CUES and not is_thought_word(low):
+        return "S"
+    if is_thought_word(low):
+        return "T"
+    stats = load_lexicon().get(low)
+    if stats is not None and stats.total >= MIN_SEEN and stats.precision >= SPEECH_FLOOR:
+        return "S"
+    return "O"
+
+
+def title_like(text: str) -> bool:
+    """Does a quoted run read as a name, title or term rather than speech?
+
+    Short, no sentence punctuation inside, and every content word capitalised ("Once Upon A
+    Time in Hollywood", "FaceTime Attention Correction"), or one to three words without a verb
+    shape of a sentence ("net zero carbon", "sex simulation").
+    """
+    words = _WORD_RE.findall(text)
+    if not words or len(words) > 8:
+        return False
+    if any(ch in text.rstrip(".,!?;:") for ch in ".!?;"):
+        return False
+    small = {"a", "an", "the", "of", "in", "on", "for", "and", "or", "to", "at", "by", "with", "from", "de", "la"}
+    content = [w for w in words if w.lower() not in small]
+    if content and all(w[0].isupper() or not w[0].isalpha() for w in content):
+        return True
+    return len(words) <= 3 and not text.rstrip().endswith(("!", "?", "."))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What produced a quote, as the scorer sees it."""
+
+    rule: str  # the rule or attacher, e.g. "verb:ccomp", "verb:bare+cue_in_same_sentence", "crf"
+    kind: str  # direct | indirect | mixed
+    cue_head: str | None  # the verb (or None for colon, dash, according to)
+    has_source: bool
+    first_person_source: bool
+    source_can_speak: bool
+    quoted_words: int  # words inside quotation marks in the content
+    title_like_run: bool  # the only quoted run is a title or term
+    hedged: bool = False  # the cue is modal, negated, an infinitive or an imperative: no act took place
+    directive: bool = False  # "urged victims to", "told her to": an object and an infinitive
+
+
+def score(e: Evidence) -> float:
+    if e.first_person_source or not e.source_can_speak:
+        return 0.1
+    if e.kind == "direct" and e.title_like_run:
+        return 0.05
+    base = _base(e)
+    if e.hedged:
+        base *= 0.4  # "could argue", "don't say", "to write", "Note that": said by nobody
+    if not e.has_source:
+        base *= 0.8
+    return round(base, 3)
+
+
+def _base(e: Evidence) -> float:
+    rule, how = e.rule.split("+")[0], e.rule.split("+")[-1]
+    cls = cue_class(e.cue_head)
+    if rule == "according":
+        return 0.95
+    if rule in ("orphan", "continued") or how == "orphan":
+        if rule == "continued":
+            return 0.6
+        return 0.55 if e.quoted_words >= LONG_ORPHAN_WORDS else 0.4
+    if e.kind in ("direct", "mixed") and e.quoted_words >= 3:
+        if cls in ("S", "T") or rule in ("colon", "dash"):
+            return 0.95
+        return 0.7 if how in ("adjacent_verb", "cue_in_next_sentence") else 0.55
+    if rule == "crf":
+        return 0.3
+    if rule in ("colon", "dash"):
+        return 0.4
+    how_found = rule.split(":")[-1]
+    if how_found == "ccomp":
+        return {"S": 0.92, "T": 0.75}.get(cls, 0.25)
+    if how_found == "xcomp" and e.directive:
+        return 0.8 if cls == "S" else 0.3
+    if how_found in ("dobj", "xcomp", "prep"):
+        return 0.45 if cls == "S" else 0.2  # an object or the subject's own plan: an event, not a report
+    return 0.5 if cls in ("S", "T") else 0.2
