@@ -74,7 +74,9 @@ def test_organisations_typed(linked: tuple[Store, LinkResult]) -> None:
     store, _ = linked
     types = {s["name"]: s["type"] for s in _speakers(store)}
     assert types["Coastal Water Authority"] == "organisation"
-    assert types["Valdoria's parliament"] == "organisation"
+    assert types["Ministry of Infrastructure"] == types["University of Marenza"] == "organisation"
+    # "Valdoria's parliament approved 120 million valdors": an act, not a statement (GUIDE.md)
+    assert "Valdoria's parliament" not in types
     assert types["Tomas Reyes"] == types["Ana Petrov"] == "person"
 
 

@@ -18,6 +18,27 @@ from . import names as N
 _SENT_END_RE = re.compile(r"[.!?][\"\u201d\u2019]?\s")
 _SPLIT_AND_RE = re.compile(r"\s+and\s+|\s*&\s*")
 PRONOUN_WINDOW = 3000  # characters back to look for the antecedent of a pronoun
+_AGENT_OF_RE = re.compile(
+    r"(?:[Aa]n?|[Tt]he|[Oo]ne)\s+(?:[\w\-]+\s+){0,2}?(?:spokes\w*|representative|official|report|study|paper|analysis|"
+    r"statement|survey|post|blog post)\s+(?:for|of|from|at|by)\s+(?=[A-Z]|the\s+[A-Z])(?:the\s+)?"
+)
+_APPOSITIVE_RE = re.compile(r",\s+(?:a|an|the)\s+[a-z]")
+
+
+def _one_organisation(text: str) -> bool:
+    """ "Universities and Colleges Employers’ Association": capitalised words joined by 'and' under
+    one organisation head are one name, not two speakers."""
+    parts = _SPLIT_AND_RE.split(re.sub(r"\s*\([^)]*\)\s*$", "", text))
+    if len(parts) < 2:
+        return False
+    last = N.words(parts[-1])
+    if not last or N.word_class(last[-1]) != "O" or not all(w.is_cap for w in last if w.text[0].isalpha()):
+        return False
+    for p in parts[:-1]:
+        ws = [w for w in N.words(p) if w.text[0].isalpha() and w.lower not in ("the", "of")]
+        if not ws or not all(w.is_cap for w in ws) or any(N.word_class(w) in "TO" for w in ws):
+            return False
+    return True
 
 
 @dataclass
@@ -105,19 +126,44 @@ class Attributor:
         return refs
 
     def mentions(self, source: Span) -> list[Mention]:
+        source = self._trim_source(source)
         text = self.text[source.start : source.end]
         out: list[Mention] = []
         pos = 0
-        for m in [*_SPLIT_AND_RE.finditer(text), None]:
+        splits = [] if _one_organisation(text) else list(_SPLIT_AND_RE.finditer(text))
+        for m in [*splits, None]:
             end = m.start() if m else len(text)
             part = text[pos:end]
             s = source.start + pos + (len(part) - len(part.lstrip()))
             e = source.start + pos + len(part.rstrip())
             if e > s:
-                out.append(Mention(self.text[s:e], Span(s, e), N.words(self.text, s, e)))
+                ws = [w for w in N.words(self.text, s, e) if not self._quoted_word(w)]
+                out.append(Mention(self.text[s:e], Span(s, e), ws))
             pos = m.end() if m else len(text)
         # "Affairs and Security Policy Boris Ruge": parts without a name or title join the next
         return out
+
+    def _quoted_word(self, w: N.Word) -> bool:
+        """A word in quotation marks inside a source ("“Parasite” director Bong Joon Ho") names a work."""
+        return self.quoted(w.start) and self.quoted(w.end - 1)
+
+    def _trim_source(self, source: Span) -> Span:
+        """Drop an appositive that describes an organisation ("Rhodium Group, a research firm that …")
+        and a trailing open bracket ("Administration (NOAA")."""
+        text = self.text[source.start : source.end]
+        agent = _AGENT_OF_RE.match(text)
+        if agent and agent.end() < len(text):  # "a spokesperson for X", "a report by X": X speaks
+            source = Span(source.start + agent.end(), source.end)
+            text = text[agent.end() :]
+        cut = len(text)
+        m = _APPOSITIVE_RE.search(text)
+        if m and N.word_class(N.Word(text[: m.start()].split()[-1], 0, 0)) == "O":
+            cut = m.start()
+        paren = text.rfind("(")
+        if paren > 0 and ")" not in text[paren:]:
+            cut = min(cut, paren)
+        end = source.start + len(text[:cut].rstrip(" ,("))
+        return Span(source.start, end) if end > source.start else source
 
     def continuation(self, at: int) -> list[SpeakerRef]:
         prev = self.history.last(at, lambda refs: True)
@@ -160,6 +206,11 @@ def _pronoun(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
             chain.append(f"{named.name} (named {n} sentence{'s' if n != 1 else ''} earlier)")
             return SpeakerRef(named.name, "person", "pronoun", [m.span, named.span], 0.7, chain)
         return SpeakerRef(m.text, "person", "pronoun", [m.span], 0.2, chain + ["(no antecedent)"])
+    if low == "it":  # an organisation quoted before ("Microsoft said … it added")
+        org = a.history.last(m.span.start, lambda refs: len(refs) == 1 and refs[0].type == "organisation")
+        if org:
+            chain.append(f"{org[1][0].name} (the organisation quoted before)")
+            return SpeakerRef(org[1][0].name, "organisation", "pronoun", [m.span], 0.6, chain)
     prev = a.history.last(m.span.start, lambda refs: True)
     if low == "they" and prev and (len(prev[1]) > 1 or prev[1][0].type == "organisation"):
         refs = prev[1]
@@ -186,7 +237,8 @@ def _organisation(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
         return None
     head = ws[h]
     classes = [N.word_class(w) for w in ws]
-    if any(c == "N" for c in classes[: h + 1]) and head.lower not in N.ORG_NOUNS:
+    proper_name = classes[h] == "O" and all(w.is_cap or c == "C" for w, c in zip(ws[: h + 1], classes, strict=False))
+    if any(c == "N" for c in classes[: h + 1]) and head.lower not in N.ORG_NOUNS and not proper_name:
         return None
     is_org_noun = head.lower in N.ORG_NOUNS
     if not is_org_noun and classes[h] != "O":

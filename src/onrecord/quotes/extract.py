@@ -12,6 +12,7 @@ from onrecord.ingest.language import guess_language, looks_unreadable
 from onrecord.models import Article, Quote, RoleSpan, Span
 
 from . import confidence as C
+from . import names as N
 from . import rules as R
 from .acts import act_of
 from .attribution import Attributor
@@ -451,7 +452,7 @@ def _role(text: str, spans: list[Span]) -> RoleSpan | None:
     return RoleSpan(" ".join(s.slice(text) for s in clean), clean)
 
 
-def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None) -> C.Evidence:
+def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None, cue: RoleSpan | None) -> C.Evidence:
     text = ctx.text
     speech_runs = [r for r in d.runs if not C.title_like(text[r.start : r.end])]
     src = (source.text if source else "").strip()
@@ -460,17 +461,39 @@ def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None) -> C.Evidence:
     return C.Evidence(
         rule=d.rule,
         kind=d.kind,
-        cue_head=verb.text if verb is not None and d.cand.rule != "according" else None,
+        cue_head=_cue_head(d, cue),
         has_source=source is not None or d.cand.rule == "continued",
-        first_person_source=src_low in C.FIRST_PERSON and not ctx.in_run(source.spans[0].start) if source else False,
-        source_can_speak=_can_speak(src),
+        first_person_source=_person_of(src_low) in C.FIRST_PERSON and not ctx.in_run(source.spans[0].start)
+        if source
+        else False,
+        source_can_speak=_can_speak(d.cand.antecedent.slice(text) if d.cand.antecedent else src),
+        named_source=(_named(source.text) or _in_title(ctx.article, source.spans[0].start)) if source else False,
         quoted_words=sum(r.n_words(text) for r in speech_runs),
         title_like_run=bool(d.runs) and not speech_runs,
-        hedged=verb is not None and _hedged(verb, source is None),
+        hedged=(verb is not None and _hedged(verb, source is None)) or src_low.startswith(C.NOBODY),
+        passive=verb is not None and any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children),
+        advocacy=any(text[c.start : c.end].lower().endswith((" for", " against")) for c in d.cand.cue),
+        negated=verb is not None and any(c.dep_ == "neg" for c in verb.children),
         directive=verb is not None and any(c.dep_ in ("dobj", "obj") for c in verb.children),
     )
 
 
+def _person_of(source: str) -> str:
+    """ "we’ll" -> "we", "I'm" -> "i": the pronoun of a contracted subject."""
+    return source.replace("\u2019", "'").split("'")[0]
+
+
+def _cue_head(d: Draft, cue: RoleSpan | None) -> str | None:
+    """The verb of the cue: the parsed verb, or for a CRF cue its first word that is not an auxiliary."""
+    if d.cand.rule == "according":
+        return None
+    if d.cand.verb is not None:
+        return str(d.cand.verb.text)
+    words = [w for w in (cue.text.split() if cue else []) if w.isalpha() and w.lower() not in _AUXILIARIES]
+    return words[0] if words else None
+
+
+_AUXILIARIES = frozenset("have has had be is are was were been do does did will shall often also".split())
 _MODALS = frozenset("can could might may would should must ca".split())
 
 
@@ -478,7 +501,7 @@ def _hedged(verb: Any, no_source: bool) -> bool:
     """A cue that reports no act: modal ("could argue"), negated ("don't say"), an infinitive
     ("to write") or an imperative ("Note that …")."""
     for c in verb.children:
-        if c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in _MODALS):
+        if c.dep_ == "aux" and c.lower_ in _MODALS:
             return True
         if c.dep_ == "aux" and c.lower_ == "to" and c.i < verb.i:
             return True
@@ -486,6 +509,12 @@ def _hedged(verb: Any, no_source: bool) -> bool:
 
 
 _NOT_SPEAKERS = frozenset("that this these those there here which what such".split())
+
+
+def _named(source: str) -> bool:
+    """Does the source name someone: a title word or a name of two capitalised words?"""
+    classes = [N.word_class(w) for w in N.words(source)]
+    return "T" in classes or "NN" in "".join(classes)
 
 
 def _can_speak(source: str) -> bool:
@@ -511,7 +540,7 @@ def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor, min_confidence: float 
     if d.cand.cue and cue is None:  # a cue that is only a colon or a dash
         cue = RoleSpan(text[d.cand.cue[0].start : d.cand.cue[0].end], [d.cand.cue[0]])
     source = _role(text, [d.cand.source]) if d.cand.source else None
-    ev = _evidence(ctx, d, source)
+    ev = _evidence(ctx, d, source, cue)
     if d.kind == "mixed" and ev.title_like_run:
         d.kind = "indirect"  # a title in marks ("comedy “Fleabag”") quotes nobody
     conf = C.score(ev)

@@ -53,7 +53,7 @@ FUNCTION_WORDS = frozenset(
     according however meanwhile also earlier later today yesterday tomorrow monday tuesday
     wednesday thursday friday saturday sunday january february march april may june july
     august september october november december if not no yes all some many most more
-    other another each every one two three both new news said says images source""".split()
+    other another each every one two three both news said says images source""".split()
 )
 PRONOUNS = {
     "he": "person",
@@ -188,6 +188,17 @@ def title_matches(mention: str, entry: str) -> bool:
     return {w for w in m if w in RANK_WORDS} == {w for w in e if w in RANK_WORDS}
 
 
+MODIFIER_DETERMINERS = frozenset("a an the this that".split())
+PLACE_PREPOSITIONS = frozenset("in at from near across into around throughout outside inside".split())
+_MARKS = "\"\u201c\u201d\u2018\u2019'\u00ab\u00bb"
+
+
+def _quoted_word(text: str, ws: list[Word], i: int, j: int) -> bool:
+    before = text[max(0, ws[i].start - 1) : ws[i].start]
+    after = text[ws[j - 1].end : ws[j - 1].end + 1]
+    return bool(before) and before in _MARKS and bool(after) and after in _MARKS
+
+
 @dataclass
 class PersonEntry:
     name: str
@@ -240,6 +251,12 @@ def person_registry(text: str) -> list[PersonEntry]:
     for i, j in name_runs(ws):
         if j - i < 2:
             continue
+        if i > 0 and ws[i - 1].lower in MODIFIER_DETERMINERS and j < len(ws) and classes[j] == "L":
+            continue  # "a São Paulo resident", "the Pinot Noir grape": a name used as a modifier
+        if i > 0 and ws[i - 1].text in PLACE_PREPOSITIONS:
+            continue  # "in São Paulo", "from Mato Grosso": a place
+        if _quoted_word(text, ws, i, j):
+            continue  # "“Parasite” director": a title in quotation marks
         name = text[ws[i].start : ws[j - 1].end]
         rng = _title_before(text, ws, i, classes) or _title_after(ws, j, classes)
         title = normalise_title(text[ws[rng[0]].start : ws[rng[1] - 1].end]) if rng else ""
