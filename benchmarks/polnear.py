@@ -39,6 +39,9 @@ from onrecord.nlp import load_nlp  # noqa: E402
 from onrecord.quotes import extract_quotes_batch  # noqa: E402
 from onrecord.quotes.extract import get_nlp  # noqa: E402
 
+# PolNeAR annotates every attribution relation (thoughts, intentions, noun cues), so it is scored on
+# every candidate; ``--min-confidence 0.5`` scores what `onrecord extract` keeps by default.
+MIN_CONFIDENCE = 0.0
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ONRECORD_SHARED", ROOT.parent / "shared"))
 POLNEAR = SHARED / "corpora" / "polnear"
@@ -78,7 +81,7 @@ def run_extractor(articles: list[Article]) -> tuple[list[list[Quote]], float]:
     get_nlp()  # load outside the clock
     list(extract_quotes_batch(articles[:1]))
     t0 = time.perf_counter()
-    out = list(extract_quotes_batch(articles))
+    out = list(extract_quotes_batch(articles, min_confidence=MIN_CONFIDENCE))
     return out, time.perf_counter() - t0
 
 
@@ -129,7 +132,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "artifacts" / "polnear")
     ap.add_argument("--no-speed", action="store_true", help="skip the reference pipeline timing")
     ap.add_argument("--stream", type=int, default=0, help="also stream N articles from disk (memory check)")
+    ap.add_argument("--min-confidence", type=float, default=0.0,
+                    help="keep quotes at least this sure (0: every candidate, PolNeAR's definition)")
     args = ap.parse_args()
+    global MIN_CONFIDENCE
+    MIN_CONFIDENCE = args.min_confidence
     one_core()
     articles = load_split(args.split, args.limit)
     quotes, secs = run_extractor(articles)

@@ -249,7 +249,8 @@ def _organisation(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     if is_org_noun and proper and not head.is_cap:
         name = a.text[proper[0].start : proper[-1].end]  # "the Bild publication" -> "Bild"
     else:
-        first = next((i for i, w in enumerate(ws) if w.lower not in N.DROP_IN_TITLES), 0)
+        # "the new ministry" drops "new"; "The New York Post" keeps it (capitalised inside the name)
+        first = next((i for i, w in enumerate(ws) if w.lower not in N.DROP_IN_TITLES or (i and w.is_cap)), 0)
         name = a.text[ws[first].start : m.span.end].rstrip(",.;: ")
     if not any(w.is_cap for w in ws):
         # "the newspaper": the last organisation quoted before
