@@ -467,7 +467,7 @@ def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None, cue: RoleSpan | None)
         if source
         else False,
         source_can_speak=_can_speak(d.cand.antecedent.slice(text) if d.cand.antecedent else src),
-        named_source=(_named(source.text) or _in_title(ctx.article, source.spans[0].start)) if source else False,
+        named_source=_named(ctx, source) if source else False,
         quoted_words=sum(r.n_words(text) for r in speech_runs),
         title_like_run=bool(d.runs) and not speech_runs,
         hedged=(verb is not None and _hedged(verb, source is None)) or src_low.startswith(C.NOBODY),
@@ -511,10 +511,21 @@ def _hedged(verb: Any, no_source: bool) -> bool:
 _NOT_SPEAKERS = frozenset("that this these those there here which what such".split())
 
 
-def _named(source: str) -> bool:
-    """Does the source name someone: a title word or a name of two capitalised words?"""
-    classes = [N.word_class(w) for w in N.words(source)]
-    return "T" in classes or "NN" in "".join(classes)
+def _named(ctx: Ctx, source: RoleSpan) -> bool:
+    """Does the source name someone: a title word ("NATO ASG: …"), or in a headline a name the
+    article gives in full ("Stoltenberg: …" with "Jens Stoltenberg" in the text)?  A headline's
+    "Letters:" or "… – Outlet Blog" names no speaker."""
+    if "T" in (N.word_class(w) for w in N.words(source.text)):
+        return True
+    if not _in_title(ctx.article, source.spans[0].start):
+        return False
+    outlet = (ctx.article.outlet or "").casefold()
+    if outlet and (source.text.casefold() in outlet or outlet in source.text.casefold()):
+        return False
+    last = source.text.split()[-1]
+    t = ctx.article.title_span
+    body = ctx.text[t.end :] if t else ctx.text
+    return re.search(rf"\b[A-Z][\w\-]+\s+{re.escape(last)}\b", body) is not None
 
 
 def _can_speak(source: str) -> bool:
