@@ -272,7 +272,7 @@ def main() -> None:
     s = scores["speakers"]
     print(res.stderr.strip())
     n_att = sum(len(g["attributions"]) for g in gold)
-    print(f"\nset: {len(gold)} articles, {len({g['id'].split('.')[0] for g in gold})} sites, "
+    print(f"\nset: {len(gold)} articles, "
           f"{n_att} attributions ({extra['gold_acts']}); extract took {secs:.1f}s (model load included)\n")
     print("| figure | value | target |\n|---|---:|---:|")
     print(f"| quote precision | {100 * s['quote_precision']:.1f}% ({s['false_quotes']} false of "
