@@ -96,4 +96,4 @@ def candidate_from_crf(sent: Sent) -> Candidate | None:
     if not cue or not content:
         return None
     src = Span(source[0].start, source[-1].end) if source else None
-    return Candidate(cue, src, content, sent.char_span, "crf", 0.5)
+    return Candidate(cue, src, content, sent.char_span, "crf")

@@ -274,7 +274,7 @@ def _dash_source(rc: RunCtx) -> Draft | None:
     src = Span(m.start(2), m.end(2))
     sent = rc.ctx.sent_at(rc.run.open_mark)
     span = Span(sent.char_span.start if sent else rc.run.outer.start, m.end())
-    return rc.direct(R.Candidate([Span(m.start(1), m.end(1))], src, [], span, "dash", 0.7))
+    return rc.direct(R.Candidate([Span(m.start(1), m.end(1))], src, [], span, "dash"))
 
 
 def _colon_before(rc: RunCtx) -> Draft | None:
@@ -321,8 +321,8 @@ def _orphan(rc: RunCtx) -> Draft | None:
     prev = _continued(rc)
     if prev is not None:  # the paragraph continues the quote before it: same cue and source
         c = prev.cand
-        return rc.direct(R.Candidate(list(c.cue), c.source, [], span, "continued", 0.5, antecedent=c.antecedent))
-    return rc.direct(R.Candidate([], None, [], span, "orphan", 0.5))
+        return rc.direct(R.Candidate(list(c.cue), c.source, [], span, "continued", antecedent=c.antecedent))
+    return rc.direct(R.Candidate([], None, [], span, "orphan"))
 
 
 def _continued(rc: RunCtx) -> Draft | None:
@@ -470,12 +470,17 @@ def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None, cue: RoleSpan | None)
         named_source=_named(ctx, source) if source else False,
         quoted_words=sum(r.n_words(text) for r in speech_runs),
         title_like_run=bool(d.runs) and not speech_runs,
-        hedged=(verb is not None and _hedged(verb, source is None)) or src_low.startswith(C.NOBODY),
+        hedged=(verb is not None and _hedged(verb, source is None)) or _nobody(src_low),
         passive=verb is not None and any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children),
         advocacy=any(text[c.start : c.end].lower().endswith((" for", " against")) for c in d.cand.cue),
         negated=verb is not None and any(c.dep_ == "neg" for c in verb.children),
         directive=verb is not None and any(c.dep_ in ("dobj", "obj") for c in verb.children),
     )
+
+
+def _nobody(source: str) -> bool:
+    """ "No one knows …", "nobody said": a negative quantifier reports no act."""
+    return any(source == n or source.startswith(n + " ") for n in C.NOBODY)
 
 
 def _person_of(source: str) -> str:

@@ -51,8 +51,7 @@ class Candidate:
     source: Span | None
     content: list[Span]
     sentence: Span
-    rule: str
-    confidence: float = 0.8
+    rule: str  # how scoring (``confidence.py``) judges the candidate
     verb: Token | None = field(default=None, repr=False)
     inherited: bool = False  # the source is the subject of a governing verb ("…, adding …")
     antecedent: Span | None = None  # what a relative pronoun source ("who said") stands for
@@ -225,14 +224,12 @@ def verb_rule(sent: Sent) -> Iterator[Candidate]:
         cue = cue_tokens(t, subj, extra + _governing_verbs(t, subj))
         skip = {x.i for x in src} | {x.i for x in cue}
         content = [x for x in content if x.i not in skip]
-        conf = min(0.95, 0.5 + cue_precision(t.text) / 2)
         yield Candidate(
             spans_of(sent, cue),
             _one_span(spans_of(sent, src)),
             spans_of(sent, content),
             sent.char_span,
             f"verb:{how}",
-            conf,
             t,
             inherited,
             _one_span(spans_of(sent, antecedent_of(subj))) if subj is not None else None,
@@ -277,7 +274,6 @@ def according_rule(sent: Sent) -> Iterator[Candidate]:
             spans_of(sent, content),
             sent.char_span,
             "according",
-            0.9,
             t,
         )
 
@@ -308,7 +304,6 @@ def colon_rule(sent: Sent) -> Iterator[Candidate]:
         spans_of(sent, post),
         sent.char_span,
         "colon",
-        0.7,
     )
 
 
@@ -335,7 +330,6 @@ def dash_rule(sent: Sent) -> Iterator[Candidate]:
         spans_of(sent, toks[:dash]),
         sent.char_span,
         "dash",
-        0.6,
     )
 
 
@@ -373,7 +367,6 @@ def adjacent_verb(sent: Sent, run_open: int, run_close: int | None) -> Candidate
                 [],
                 sent.char_span,
                 "verb:adjacent",
-                0.6,
                 t,
                 inherited,
             )
