@@ -188,3 +188,44 @@ def test_reuters_parasite_has_no_film_title_quote() -> None:
     for q in found:
         assert not title_like(q.content.text) or q.kind == "indirect", q.content.text
         assert q.content.text.strip("“”\"'‘’ .") not in ("Parasite", "Once Upon A Time in Hollywood", "The Irishman")
+
+
+# --------------------------------------------------------------- resolution to who they are
+def test_short_name_and_it_after_a_corporate_name() -> None:
+    text = (
+        "Harlow Foods Corp said on Tuesday it would cut prices on 200 products.\n\n"
+        "Chief Executive Ines Vidal said the cuts were paid for by lower energy costs.\n\n"
+        "It said the cuts would last until March. Harlow said it expected sales to recover."
+    )
+    found = speakers(text)  # the last sentence also holds a nested thought ("it expected …")
+    assert found[:4] == [["Harlow Foods Corp"], ["Ines Vidal"], ["Harlow Foods Corp"], ["Harlow Foods Corp"]]
+    assert all(s == ["Harlow Foods Corp"] for s in found[4:])
+
+
+def test_acronym_resolves_to_the_full_name() -> None:
+    text = (
+        "A spokesperson for the Northern Teachers Federation (NTF) said the strike would go ahead.\n\n"
+        "The NTF said that talks had failed."
+    )
+    assert speakers(text) == [["Northern Teachers Federation"], ["Northern Teachers Federation"]]
+
+
+def test_he_after_an_unnamed_spokesperson_is_the_organisation() -> None:
+    text = (
+        "A spokesman for the Port Authority said the crane had been inspected in May.\n\n"
+        "He said that the company would review its safety rules."
+    )
+    assert speakers(text) == [["Port Authority"], ["Port Authority"]]
+
+
+def test_a_report_speaks_for_its_author() -> None:
+    text = (
+        "A report warns that hospital waiting lists will grow this winter.\n\n"
+        "The report by the Patients Association of Valdoria calls for 2,000 more nurses."
+    )
+    assert speakers(text)[0] == ["Patients Association of Valdoria"]
+
+
+def test_organisation_name_with_and_and_an_acronym_is_one_speaker() -> None:
+    text = "The National Oceanic and Atmospheric Administration (NOAA) said that 2023 would be warmer."
+    assert speakers(text) == [["National Oceanic and Atmospheric Administration"]]

@@ -25,6 +25,16 @@ _AGENT_OF_RE = re.compile(
 _APPOSITIVE_RE = re.compile(r",\s+(?:a|an|the)\s+[a-z]")
 
 
+def _acronyms(text: str) -> dict[str, tuple[str, ...]]:
+    """ "Universities and Colleges Employers’ Association (UCEA)" -> {name: ("ucea",)}."""
+    out: dict[str, tuple[str, ...]] = {}
+    for m in re.finditer(r"((?:[A-Z][\w\u2019'\-]*\s+(?:and\s+|of\s+|for\s+|the\s+)?){1,8})\(([A-Z]{2,8})\)", text):
+        name = m.group(1).strip()
+        out.setdefault(name, ())
+        out[name] = (*out[name], m.group(2).lower())
+    return out
+
+
 def _one_organisation(text: str) -> bool:
     """ "Universities and Colleges Employers’ Association": capitalised words joined by 'and' under
     one organisation head are one name, not two speakers."""
@@ -34,9 +44,11 @@ def _one_organisation(text: str) -> bool:
     last = N.words(parts[-1])
     if not last or N.word_class(last[-1]) != "O" or not all(w.is_cap for w in last if w.text[0].isalpha()):
         return False
+    if any(p.lstrip().lower().startswith(("the ", "a ", "an ")) for p in parts[1:]):
+        return False  # "the Pentagon and the State Department": two
     for p in parts[:-1]:
         ws = [w for w in N.words(p) if w.text[0].isalpha() and w.lower not in ("the", "of")]
-        if not ws or not all(w.is_cap for w in ws) or any(N.word_class(w) in "TO" for w in ws):
+        if not ws or not all(w.is_cap for w in ws) or any(N.word_class(w) == "T" for w in ws):
             return False
     return True
 
@@ -48,6 +60,7 @@ class Mention:
     text: str
     span: Span
     words: list[N.Word]
+    agent: bool = False  # "a spokesperson for X": X speaks through someone unnamed
 
 
 @dataclass
@@ -72,6 +85,19 @@ class Attributor:
         self.people = people + N.appositive_titles(self.text, people)
         self.quoted = quoted or (lambda pos: False)
         self.history = History()
+        self.acronyms = _acronyms(self.text)
+
+    def document_author(self, noun: str) -> str | None:
+        """Who the article says wrote its report/study/paper ("the report by the UCU", "a UCU report")."""
+        m = re.search(
+            rf"\b{noun}s?\s+(?:published\s+|released\s+|commissioned\s+)?by\s+(?:the\s+)?"
+            r"([A-Z][\w\u2019'\-]*(?:\s+(?:and|of|for|on|[A-Z][\w\u2019'\-]*))*)",
+            self.text,
+        )
+        if not m:
+            return None
+        name = re.sub(r"\s+(?:and|of|for|on)$", "", m.group(1))
+        return name if len(name) > 2 else None
 
     # -- helpers -------------------------------------------------------------------
     def sentences_between(self, a: int, b: int) -> int:
@@ -117,6 +143,9 @@ class Attributor:
             for m in self.mentions(source):
                 for resolver in RESOLVERS:
                     ref = resolver(self, m, at)
+                    if ref is not None and m.agent and ref.type == "organisation":
+                        ref.resolved_via = "agent"
+                        ref.chain.insert(0, "(an unnamed agent speaking for it)")
                     if ref is not None:
                         if all(r.name != ref.name for r in refs):
                             refs.append(ref)
@@ -126,7 +155,7 @@ class Attributor:
         return refs
 
     def mentions(self, source: Span) -> list[Mention]:
-        source = self._trim_source(source)
+        source, agent = self._trim_source(source)
         text = self.text[source.start : source.end]
         out: list[Mention] = []
         pos = 0
@@ -138,7 +167,7 @@ class Attributor:
             e = source.start + pos + len(part.rstrip())
             if e > s:
                 ws = [w for w in N.words(self.text, s, e) if not self._quoted_word(w)]
-                out.append(Mention(self.text[s:e], Span(s, e), ws))
+                out.append(Mention(self.text[s:e], Span(s, e), ws, agent))
             pos = m.end() if m else len(text)
         # "Affairs and Security Policy Boris Ruge": parts without a name or title join the next
         return out
@@ -147,12 +176,13 @@ class Attributor:
         """A word in quotation marks inside a source ("“Parasite” director Bong Joon Ho") names a work."""
         return self.quoted(w.start) and self.quoted(w.end - 1)
 
-    def _trim_source(self, source: Span) -> Span:
+    def _trim_source(self, source: Span) -> tuple[Span, bool]:
         """Drop an appositive that describes an organisation ("Rhodium Group, a research firm that …")
         and a trailing open bracket ("Administration (NOAA")."""
         text = self.text[source.start : source.end]
         agent = _AGENT_OF_RE.match(text)
-        if agent and agent.end() < len(text):  # "a spokesperson for X", "a report by X": X speaks
+        through = bool(agent and agent.end() < len(text))
+        if agent and through:  # "a spokesperson for X", "a report by X": X speaks
             source = Span(source.start + agent.end(), source.end)
             text = text[agent.end() :]
         cut = len(text)
@@ -163,7 +193,7 @@ class Attributor:
         if paren > 0 and ")" not in text[paren:]:
             cut = min(cut, paren)
         end = source.start + len(text[:cut].rstrip(" ,("))
-        return Span(source.start, end) if end > source.start else source
+        return (Span(source.start, end) if end > source.start else source), through
 
     def continuation(self, at: int) -> list[SpeakerRef]:
         prev = self.history.last(at, lambda refs: True)
@@ -194,13 +224,16 @@ def _pronoun(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
         return None
     chain = [f'"{m.text}"']
     if low in ("he", "she", "him", "her"):
-        prev = a.history.last(m.span.start, lambda refs: len(refs) == 1 and refs[0].type == "person")
+        prev = a.history.last(
+            m.span.start,
+            lambda refs: len(refs) == 1 and (refs[0].type == "person" or refs[0].resolved_via == "agent"),
+        )
         named = a.last_person_named(m.span.start)
         if prev and (named is None or named.span.start <= prev[0] or named.name == prev[1][0].name):
             pos, refs = prev
             n = a.sentences_between(pos, m.span.start)
             chain.append(f"{refs[0].name} (quoted {n} sentence{'s' if n != 1 else ''} earlier)")
-            return SpeakerRef(refs[0].name, "person", "pronoun", [m.span], 0.85, chain)
+            return SpeakerRef(refs[0].name, refs[0].type, "pronoun", [m.span], 0.85, chain)
         if named:
             n = a.sentences_between(named.span.end, m.span.start)
             chain.append(f"{named.name} (named {n} sentence{'s' if n != 1 else ''} earlier)")
@@ -281,11 +314,54 @@ def _full_name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     runs = N.name_runs(m.words)
     if not runs:
         return None
+    h = _head_index(m.words)
+    if (
+        h >= 0
+        and N.word_class(m.words[h]) == "O"
+        and all(w.is_cap or N.word_class(w) == "C" for w in m.words[: h + 1] if w.text[0].isalpha())
+        and all(j <= h for _, j in runs)
+    ):
+        return None  # "National Oceanic and Atmospheric Administration": an organisation's name
     i, j = _head_run(m.words, runs)
     short = a.text[m.words[i].start : m.words[j - 1].end]
     if j - i < 2 and a.full_name(short, at)[1] is None:
         return None
     return _name(a, m, at)
+
+
+def _known_organisation(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    """ "Microsoft" after "Microsoft Corp" was quoted, "the UCEA" after "… Association (UCEA)": the same body."""
+    key = _org_key(m.text)
+    if not key:
+        return None
+    for _, refs in reversed(a.history.quoted):
+        for r in refs:
+            if r.type != "organisation":
+                continue
+            org = _org_key(r.name)
+            if key in (org, *a.acronyms.get(r.name, ())) or org.startswith(key + " "):
+                chain = [f'"{m.text}"', f"{r.name} (quoted before)"]
+                return SpeakerRef(r.name, "organisation", "name", [m.span], 0.8, chain)
+    return None
+
+
+def _org_key(text: str) -> str:
+    ws = [w.lower for w in N.words(text) if w.text[0].isalpha()]
+    while ws and ws[0] in N.DROP_IN_TITLES:
+        ws = ws[1:]
+    return " ".join(ws)
+
+
+def _document(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    """ "a report highlighting …" -> the author the article gives the report ("the report by X")."""
+    ws = [w for w in m.words if w.text[0].isalpha() and w.lower not in N.DROP_IN_TITLES]
+    if not ws or ws[0].lower.rstrip("s") not in DOCUMENT_NOUNS:
+        return None
+    author = a.document_author(ws[0].lower.rstrip("s"))
+    if author is None:
+        return None
+    chain = [f'"{m.text}"', f"{author} (the article's {ws[0].lower} by {author})"]
+    return SpeakerRef(author, "organisation", "nominal", [m.span], 0.6, chain)
 
 
 def _name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
@@ -333,4 +409,8 @@ def _nominal(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     return SpeakerRef(name, "unknown", "nominal", [m.span], 0.3, [f'"{m.text}"'])
 
 
-RESOLVERS: list[Resolver] = [_pronoun, _full_name, _organisation, _name, _title, _nominal]
+DOCUMENT_NOUNS = frozenset("report study paper survey analysis poll review audit".split())
+
+RESOLVERS: list[Resolver] = [
+    _pronoun, _document, _known_organisation, _full_name, _organisation, _name, _title, _nominal
+]

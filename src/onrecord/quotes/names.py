@@ -37,7 +37,9 @@ ORG_WORDS = frozenset(
     guardian gazette press network channel publication newspaper magazine tabloid
     radio tv television agency reuters bild cnn bbc lrt affairs policy defence defense
     security communications excellence headquarters staff board campaign team
-    republic federation kingdom states nations""".split()
+    republic federation kingdom states nations society corp plc llc gmbh trust authority
+    initiative coalition consortium laboratory observatory museum hospital league academy
+    programme program project""".split()
 )
 ORG_NOUNS = frozenset(
     """publication newspaper paper tabloid magazine outlet agency ministry office government
@@ -129,6 +131,12 @@ def _class_of(text: str) -> str:
     return "N" if text[:1].isupper() else "L"
 
 
+def _glued(a: Word, b: Word) -> bool:
+    """Adjacent words: one space, or a mark and a space ("Employers’ Association"); punctuation
+    that breaks a name (, ; : brackets) is a word of its own, so it never sits in the gap."""
+    return b.start - a.end <= 2
+
+
 def name_runs(ws: list[Word]) -> list[tuple[int, int]]:
     """Index ranges [i, j) of person-name runs: N words ending a capitalised sequence."""
     classes = [word_class(w) for w in ws]
@@ -141,7 +149,8 @@ def name_runs(ws: list[Word]) -> list[tuple[int, int]]:
         j = i
         while j < len(ws) and classes[j] == "N" and ws[j].start - (ws[j - 1].end if j > i else ws[j].start) <= 1:
             j += 1
-        follows_org = j < len(ws) and classes[j] in "TO" and ws[j].start - ws[j - 1].end <= 1
+        # "Colleges Employers’ Association": a possessive mark between the run and an organisation word
+        follows_org = j < len(ws) and classes[j] in "TO" and _glued(ws[j - 1], ws[j])
         if not follows_org and j - i <= 4:
             runs.append((i, j))
         i = j
@@ -251,8 +260,12 @@ def person_registry(text: str) -> list[PersonEntry]:
     for i, j in name_runs(ws):
         if j - i < 2:
             continue
-        if i > 0 and ws[i - 1].lower in MODIFIER_DETERMINERS and j < len(ws) and classes[j] == "L":
-            continue  # "a São Paulo resident", "the Pinot Noir grape": a name used as a modifier
+        if i > 0 and ws[i - 1].lower in MODIFIER_DETERMINERS and (
+            ws[i - 1].lower == "the" or j < len(ws) and classes[j] == "L"
+        ):
+            continue  # "a São Paulo resident", "the Paris Agreement": people take no article
+        if i > 1 and classes[i - 1] == "C" and ws[i - 1].lower in ("of", "for") and ws[i - 2].is_cap:
+            continue  # "Center for International Forestry Research": the tail of a longer name
         if i > 0 and ws[i - 1].text in PLACE_PREPOSITIONS:
             continue  # "in São Paulo", "from Mato Grosso": a place
         if _quoted_word(text, ws, i, j):
