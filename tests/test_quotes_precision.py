@@ -229,3 +229,10 @@ def test_a_report_speaks_for_its_author() -> None:
 def test_organisation_name_with_and_and_an_acronym_is_one_speaker() -> None:
     text = "The National Oceanic and Atmospheric Administration (NOAA) said that 2023 would be warmer."
     assert speakers(text) == [["National Oceanic and Atmospheric Administration"]]
+
+
+def test_parenthetical_reporting_clause() -> None:
+    (q,) = quotes_of("The new bridge, the engineer said, will carry twice the traffic of the old one.")
+    assert q.rule == "verb:parenthetical" and q.cue.text == "said" and q.source.text == "the engineer"
+    assert q.content.text == "The new bridge will carry twice the traffic of the old one"
+    assert len(q.content.spans) == 2  # the two parts around the aside, each slicing the text

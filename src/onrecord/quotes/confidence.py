@@ -5,10 +5,11 @@ A quote is trusted for what attributes it, not for being in quotation marks:
 - the **cue class**: a verb of saying or writing (the hand list, or a form PolNeAR's annotators
   marked as a cue most of the times they met it), a verb of cognition (``acts.py``), or any
   other verb (which reports only in some uses: "makes", "shows", "named");
-- the **content**: a clause (ccomp) is what reports carry; an object or an infinitive after a
-  verb that is not one of saying reports an event or the subject's own plan ("plans to",
-  "hopes to", "announced a deal" is kept as speech); a quoted run that reads as a title or a
-  term ("Parasite", "FaceTime Attention Correction") is no speech at all;
+- the **content**: a clause (ccomp, or the sentence around a parenthetical "she says") is what
+  reports carry; an object or an infinitive after a verb that is not one of saying reports an
+  event or the subject's own plan ("plans to", "hopes to"; a speech verb's object, "announced a
+  deal", stays just below the default floor); a quoted run that reads as a title or a term
+  ("Parasite", "FaceTime Attention Correction") is no speech at all;
 - the **source**: a mention that can speak (a person, an organisation, a document, a pronoun or
   nominal for one); the writer's own "I"/"we" outside quotation marks is narration, not an
   attribution; a quote with no source at all is less sure.
@@ -124,7 +125,7 @@ def _base(e: Evidence) -> float:
     if rule in ("colon", "dash"):  # "NATO ASG: …", "… – NATO Secretary General"; not "Standards: …"
         return 0.75 if e.named_source else 0.4
     how_found = rule.split(":")[-1]
-    if how_found == "ccomp":
+    if how_found in ("ccomp", "parenthetical"):
         return {"S": 0.92, "T": 0.75}.get(cls, 0.25)
     if how_found == "xcomp" and e.directive:
         return 0.8 if cls == "S" else 0.3

@@ -140,6 +140,11 @@ def source_tokens(subj: Token) -> list[Token]:
     colon = [i for i, t in enumerate(toks) if ":" in t.text and t.is_punct and t.i < subj.i]
     if colon:
         toks = toks[colon[-1] + 1 :]
+    # "Speaking from a stage in Redmond, Chief Executive Satya Nadella" -> after the opener's comma
+    comma = [i for i, t in enumerate(toks) if t.text == "," and t.i < subj.i]
+    if comma and toks[0].tag_ in ("VBG", "VBN", "IN") and all(t.is_title or t.is_upper or t.dep_ in ("det", "compound")
+                                                               for t in toks[comma[-1] + 1 : toks.index(subj)]):
+        toks = toks[comma[-1] + 1 :]
     # ", against the backdrop of ..." -> cut the aside
     for i in range(1, len(toks) - 1):
         if toks[i].text == "," and toks[i + 1].tag_ == "IN" and toks[i].i > subj.i:
@@ -219,6 +224,10 @@ def verb_rule(sent: Sent) -> Iterator[Candidate]:
         subj, inherited = subject_of(t, sent)
         if not _accept(t, how, subj):
             continue
+        if how == "bare" and subj is not None:
+            aside = parenthetical_content(sent, t, subj)
+            if aside:
+                content, how = aside, "parenthetical"
         src = source_tokens(subj) if subj is not None else []
         inherited = inherited or (subj is None and t.tag_ == "VBG")
         cue = cue_tokens(t, subj, extra + _governing_verbs(t, subj))
@@ -234,6 +243,25 @@ def verb_rule(sent: Sent) -> Iterator[Candidate]:
             inherited,
             _one_span(spans_of(sent, antecedent_of(subj))) if subj is not None else None,
         )
+
+
+def parenthetical_content(sent: Sent, t: Token, subj: Token) -> list[Token]:
+    """'It's easy, she says, for people to …', '…, the researchers note, requires …', '…, he added.':
+    a reporting clause set off by commas inside the sentence it reports; the content is the rest."""
+    if t.i < subj.i or cue_precision(t.text) < 0.5:
+        return []
+    lo = min(x.i for x in subj.subtree)
+    hi = max([t.i] + [c.i for c in t.children if c.dep_ in ("advmod", "npadvmod", "prt", "neg", "aux")
+                       and c.i > t.i])
+    doc = t.doc
+    before = doc[lo - 1] if lo > sent.span.start else None
+    after = doc[hi + 1] if hi + 1 < sent.span.end else None
+    if before is None or before.text != "," or after is None or after.text not in (",", ".", "!", "?"):
+        return []
+    if any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in t.children):
+        return []
+    aside = set(range(lo - 1, hi + 2))
+    return [x for x in sent.span if x.i not in aside and not x.is_space]
 
 
 def _governing_verbs(t: Token, subj: Token | None) -> list[Token]:
