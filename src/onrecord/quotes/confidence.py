@@ -87,6 +87,7 @@ class Evidence:
     hedged: bool = False  # the cue is modal, an infinitive or an imperative: no act took place
     negated: bool = False  # "don't say": no speech (a negated thought, "didn't think", is still one)
     named_source: bool = False  # the source has a title word or a two-word name
+    wh_content: bool = False  # the content opens with what/how/whether/if: a question, not a belief
     passive: bool = False  # "it was assumed that", "was discovered": the subject is not who spoke
     directive: bool = False  # "urged victims to", "told her to": an object and an infinitive
     advocacy: bool = False  # the cue's preposition is "for" or "against"
@@ -125,6 +126,8 @@ def _base(e: Evidence) -> float:
     if rule in ("colon", "dash"):  # "NATO ASG: …", "… – NATO Secretary General"; not "Standards: …"
         return 0.75 if e.named_source else 0.4
     how_found = rule.split(":")[-1]
+    if how_found == "ccomp" and cls == "T" and e.wh_content:
+        return 0.3  # "doesn't know what the happy path should do": no belief is reported
     if how_found in ("ccomp", "parenthetical"):
         return {"S": 0.92, "T": 0.75}.get(cls, 0.25)
     if how_found == "xcomp" and e.directive:

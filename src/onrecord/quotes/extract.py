@@ -473,6 +473,7 @@ def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None, cue: RoleSpan | None)
         hedged=(verb is not None and _hedged(verb, source is None)) or _nobody(src_low),
         passive=verb is not None and any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children),
         advocacy=any(text[c.start : c.end].lower().endswith((" for", " against")) for c in d.cand.cue),
+        wh_content=d.kind == "indirect" and _WH_RE.match(text, d.content[0].start) is not None,
         negated=verb is not None and any(c.dep_ == "neg" for c in verb.children),
         directive=verb is not None and any(c.dep_ in ("dobj", "obj") for c in verb.children),
     )
@@ -513,6 +514,7 @@ def _hedged(verb: Any, no_source: bool) -> bool:
     return no_source and verb.tag_ == "VB" and verb.i == verb.sent.start
 
 
+_WH_RE = re.compile(r"(?:what|how|whether|if|why|where|who|which|when)\b", re.IGNORECASE)
 _NOT_SPEAKERS = frozenset("that this these those there here which what such".split())
 
 
