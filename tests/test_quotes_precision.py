@@ -90,11 +90,12 @@ def test_hedged_and_generic_cues_report_nothing() -> None:
 
 
 # --------------------------------------------------------------- speakers that can speak
-def test_participle_opener_is_not_the_speaker() -> None:
-    text = (
-        "Speaking from a stage at the company's headquarters, Chief Executive Lina Ortiz said the "
-        "plan would cut costs by a third."
-    )
+@pytest.mark.parametrize(
+    "opener",
+    ["Speaking from a stage at the company's headquarters", "Speaking at the company's offices in Porto, Portugal"],
+)
+def test_participle_opener_is_not_the_speaker(opener: str) -> None:
+    text = f"{opener}, Chief Executive Lina Ortiz said that the plan would cut costs by a third."
     assert speakers(text) == [["Lina Ortiz"]]
 
 

@@ -140,11 +140,14 @@ def source_tokens(subj: Token) -> list[Token]:
     colon = [i for i, t in enumerate(toks) if ":" in t.text and t.is_punct and t.i < subj.i]
     if colon:
         toks = toks[colon[-1] + 1 :]
-    # "Speaking from a stage in Redmond, Chief Executive Satya Nadella" -> after the opener's comma
-    comma = [i for i, t in enumerate(toks) if t.text == "," and t.i < subj.i]
-    if comma and toks[0].tag_ in ("VBG", "VBN", "IN") and all(t.is_title or t.is_upper or t.dep_ in ("det", "compound")
-                                                               for t in toks[comma[-1] + 1 : toks.index(subj)]):
-        toks = toks[comma[-1] + 1 :]
+    # "Speaking from a stage in Redmond, Chief Executive Satya Nadella": the speaker is the name after
+    # the opener's last comma (the parser may even make the participle the subject)
+    comma = [i for i, t in enumerate(toks) if t.text == ","]
+    if comma and toks[0].tag_ in ("VBG", "VBN", "IN"):
+        tail = toks[comma[-1] + 1 :]
+        end = toks.index(subj) if subj in tail else len(toks)
+        if tail and all(t.is_title or t.is_upper or t.dep_ in ("det", "compound") for t in toks[comma[-1] + 1 : end]):
+            toks = tail
     # ", against the backdrop of ..." -> cut the aside
     for i in range(1, len(toks) - 1):
         if toks[i].text == "," and toks[i + 1].tag_ == "IN" and toks[i].i > subj.i:
