@@ -18,7 +18,7 @@ ACTS = (SPEECH, THOUGHT)
 # Lemmas of cognition, belief, emotion-with-content and intention.
 _THOUGHT_LEMMAS = frozenset(
     """believe think expect hope fear worry want wish doubt suspect know feel assume guess
-    imagine suppose reckon understand realize realise recognize recognise intend consider regard view
+    imagine suppose reckon understand realize realise recognize recognise intend consider view
     anticipate trust presume figure dread prefer desire suspect question wonder envision
     envisage remember recall forget estimate calculate judge deem perceive sense""".split()
 )

@@ -32,6 +32,8 @@ SPEECH_FLOOR = 0.6  # a form PolNeAR marked as a cue this often (and at least MI
 MIN_SEEN = 5
 # Research reports: "the study found that", "researchers discovered that" (documents speak).
 FINDINGS = frozenset("find finds found finding discover discovers discovered".split())
+# Evidence, not a statement: "carbon dating showed it to be 50,000 years old", "a chart shows".
+EVIDENTIAL = frozenset("show shows showed shown showing".split())
 LONG_ORPHAN_WORDS = 12  # a quoted paragraph this long with no cue is still most often speech
 FIRST_PERSON = frozenset("i we me us you lemme".split())  # the writer, or the reader addressed
 NOBODY = ("no one", "nobody", "none", "nothing", "no-one")
@@ -43,6 +45,8 @@ def cue_class(head: str | None) -> str:
     if not head:
         return ""
     low = head.lower()
+    if low in EVIDENTIAL:
+        return "O"
     if (low in HAND_CUES or low in FINDINGS) and not is_thought_word(low):
         return "S"
     if is_thought_word(low):
@@ -87,6 +91,7 @@ class Evidence:
     hedged: bool = False  # the cue is modal, an infinitive or an imperative: no act took place
     negated: bool = False  # "don't say": no speech (a negated thought, "didn't think", is still one)
     named_source: bool = False  # the source has a title word or a two-word name
+    it_source: bool = False  # the source is "it"
     wh_content: bool = False  # the content opens with what/how/whether/if: a question, not a belief
     passive: bool = False  # "it was assumed that", "was discovered": the subject is not who spoke
     directive: bool = False  # "urged victims to", "told her to": an object and an infinitive
@@ -126,6 +131,8 @@ def _base(e: Evidence) -> float:
     if rule in ("colon", "dash"):  # "NATO ASG: …", "… – NATO Secretary General"; not "Standards: …"
         return 0.75 if e.named_source else 0.4
     how_found = rule.split(":")[-1]
+    if how_found == "ccomp" and cls == "T" and e.it_source:
+        return 0.45  # "it therefore feels that …": a thing does not think (an organisation rarely does)
     if how_found == "ccomp" and cls == "T" and e.wh_content:
         return 0.3  # "doesn't know what the happy path should do": no belief is reported
     if how_found in ("ccomp", "parenthetical"):

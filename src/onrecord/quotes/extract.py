@@ -473,6 +473,7 @@ def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None, cue: RoleSpan | None)
         hedged=(verb is not None and _hedged(verb, source is None)) or _nobody(src_low),
         passive=verb is not None and any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children),
         advocacy=any(text[c.start : c.end].lower().endswith((" for", " against")) for c in d.cand.cue),
+        it_source=src_low == "it",
         wh_content=d.kind == "indirect" and _WH_RE.match(text, d.content[0].start) is not None,
         negated=verb is not None and any(c.dep_ == "neg" for c in verb.children),
         directive=verb is not None and any(c.dep_ in ("dobj", "obj") for c in verb.children),
