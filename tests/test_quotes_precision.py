@@ -239,3 +239,23 @@ def test_parenthetical_reporting_clause() -> None:
     assert q.rule == "verb:parenthetical" and q.cue.text == "said" and q.source.text == "the engineer"
     assert q.content.text == "The new bridge will carry twice the traffic of the old one"
     assert len(q.content.spans) == 2  # the two parts around the aside, each slicing the text
+
+
+def test_titles_of_works_in_long_marks_and_after_naming_words() -> None:
+    text = (
+        "The paper titled “The importance of old harbours for the coastal towns of the north” was "
+        "published on Monday.\n\n"
+        "“Exploring Tidal Energy Storage and Grid Balancing in Northern Coastal Regions with Small Turbines”\n"
+    )
+    assert contents(text) == []
+
+
+def test_profile_quotes_go_to_the_person_the_headline_names() -> None:
+    text = (
+        "Engineer spotlight: Marta Kowalczyk\n\n"
+        "“Engineering is about making the people around you more effective, and about listening to "
+        "them before you build anything at all.”\n"
+    )
+    art = article_from_text(text)
+    (q,) = extract_quotes(art)
+    assert [(s.name, s.resolved_via) for s in q.speakers] == [("Marta Kowalczyk", "headline")]

@@ -102,7 +102,7 @@ class SpeakerRef:
 
     name: str
     type: str = "unknown"  # person | organisation | unknown
-    resolved_via: str = "name"  # name | pronoun | title | nominal | continuation | glued-title | none
+    resolved_via: str = "name"  # name | pronoun | title | nominal | continuation | glued-title | agent | headline
     evidence_spans: list[Span] = field(default_factory=list)
     confidence: float = 1.0
     chain: list[str] = field(default_factory=list)  # readable resolution steps

@@ -81,6 +81,7 @@ class Attributor:
 
     def __init__(self, article: Article, quoted: Callable[[int], bool] | None = None) -> None:
         self.text = article.text
+        self.title_span = article.title_span
         people = N.person_registry(self.text)
         self.people = people + N.appositive_titles(self.text, people)
         self.quoted = quoted or (lambda pos: False)
@@ -172,6 +173,19 @@ class Attributor:
         # "Affairs and Security Policy Boris Ruge": parts without a name or title join the next
         return out
 
+    def subject_of_article(self) -> list[SpeakerRef]:
+        """The one person a profile or interview headline names ("Leader spotlight: Erin Spiceland"),
+        for quotes no one else in the article can have said."""
+        if self.title_span is None:
+            return []
+        named = {p.name for p in self.people if self.title_span.start <= p.span.start < self.title_span.end}
+        if len(named) != 1:
+            return []
+        (name,) = named
+        entry = next(p for p in self.people if p.name == name)
+        chain = ["(no source, nothing quoted before)", f"{name} (the one person the headline names)"]
+        return [SpeakerRef(name, "person", "headline", [entry.span], 0.5, chain)]
+
     def _quoted_word(self, w: N.Word) -> bool:
         """A word in quotation marks inside a source ("“Parasite” director Bong Joon Ho") names a work."""
         return self.quoted(w.start) and self.quoted(w.end - 1)
@@ -196,9 +210,10 @@ class Attributor:
         return (Span(source.start, end) if end > source.start else source), through
 
     def continuation(self, at: int) -> list[SpeakerRef]:
-        prev = self.history.last(at, lambda refs: True)
+        # an unresolved pronoun ("I", "they" with no antecedent) names nobody to continue
+        prev = self.history.last(at, lambda refs: any(r.name.lower() not in N.PRONOUNS for r in refs))
         if prev is None:
-            return []
+            return self.subject_of_article()
         pos, refs = prev
         n = self.sentences_between(pos, at)
         return [

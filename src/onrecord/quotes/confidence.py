@@ -57,23 +57,32 @@ def cue_class(head: str | None) -> str:
     return "O"
 
 
+_SMALL_WORDS = frozenset("a an the of in on for and or to at by with from vs via de la".split())
+NAMING_WORDS = ("titled", "entitled", "called", "named", "dubbed", "headlined", "nicknamed", "known as")
+
+
 def title_like(text: str) -> bool:
     """Does a quoted run read as a name, title or term rather than speech?
 
-    Short, no sentence punctuation inside, and every content word capitalised ("Once Upon A
-    Time in Hollywood", "FaceTime Attention Correction"), or one to three words without a verb
-    shape of a sentence ("net zero carbon", "sex simulation").
+    No sentence punctuation inside, and the content words capitalised ("Once Upon A Time in
+    Hollywood", "FaceTime Attention Correction", a paper's title in a reference list), or one to
+    three words without the shape of a sentence ("net zero carbon", "sex simulation").
     """
     words = _WORD_RE.findall(text)
-    if not words or len(words) > 8:
+    if not words or len(words) > 24:
         return False
     if any(ch in text.rstrip(".,!?;:") for ch in ".!?;"):
         return False
-    small = {"a", "an", "the", "of", "in", "on", "for", "and", "or", "to", "at", "by", "with", "from", "de", "la"}
-    content = [w for w in words if w.lower() not in small]
-    if content and all(w[0].isupper() or not w[0].isalpha() for w in content):
+    content = [w for w in words if w.lower() not in _SMALL_WORDS]
+    caps = sum(1 for w in content if w[0].isupper())
+    if content and (caps == len(content) if len(words) <= 8 else caps >= 0.8 * len(content)):
         return True
     return len(words) <= 3 and not text.rstrip().endswith(("!", "?", "."))
+
+
+def named_by(before: str) -> bool:
+    """ "a paper titled “…”", "a feature called “…”": the marks hold a name."""
+    return before.rstrip(" \t\u00a0,:").lower().endswith(NAMING_WORDS)
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,7 @@ def _base(e: Evidence) -> float:
     if rule in ("orphan", "continued") or how == "orphan":
         if rule == "continued":
             return 0.6
-        return 0.62 if e.quoted_words >= LONG_ORPHAN_WORDS else 0.4
+        return 0.63 if e.quoted_words >= LONG_ORPHAN_WORDS else 0.4
     if e.kind in ("direct", "mixed") and e.quoted_words >= 3:
         if cls in ("S", "T") or rule in ("colon", "dash"):
             return 0.95

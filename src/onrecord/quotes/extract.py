@@ -454,7 +454,11 @@ def _role(text: str, spans: list[Span]) -> RoleSpan | None:
 
 def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None, cue: RoleSpan | None) -> C.Evidence:
     text = ctx.text
-    speech_runs = [r for r in d.runs if not C.title_like(text[r.start : r.end])]
+    speech_runs = [
+        r
+        for r in d.runs
+        if not C.title_like(text[r.start : r.end]) and not C.named_by(text[max(0, r.open_mark - 30) : r.open_mark])
+    ]
     src = (source.text if source else "").strip()
     src_low = src.lower()
     verb = d.cand.verb
@@ -677,4 +681,4 @@ def _run_batch(batch: list[Article], nlp: Any, min_confidence: float) -> Iterato
     docs = iter(nlp.pipe(flat, batch_size=PIPE_BATCH))
     for a, us in plan:
         parsed = [(u, next(docs)) for u in us]
-        yield quotes_from(a, parsed, min_confidence)
+        yield [] if NOT_EXTRACTED in a.extra else quotes_from(a, parsed, min_confidence)
