@@ -259,3 +259,15 @@ def test_profile_quotes_go_to_the_person_the_headline_names() -> None:
     art = article_from_text(text)
     (q,) = extract_quotes(art)
     assert [(s.name, s.resolved_via) for s in q.speakers] == [("Marta Kowalczyk", "headline")]
+
+
+def test_unquoted_embedded_post_above_its_signature() -> None:
+    text = (
+        "The new camera mode changes how eyes look in video calls.\n\n"
+        "How the camera mode works: it maps your face and moves the eyes.\n"
+        "Notice the warping near the nose. pic.twitter.com/abc123\n"
+        "— Dave Reyes   (@dreyes) July 3, 2019\n"
+    )
+    (q,) = quotes_of(text)
+    assert (q.rule, q.kind, q.cue.text, [s.name for s in q.speakers]) == ("signature", "direct", "—", ["Dave Reyes"])
+    assert q.content.text.startswith("How the camera mode works") and len(q.content.spans) == 2

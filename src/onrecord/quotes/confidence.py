@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .acts import is_thought_word
+from .acts import is_thought_word, lemma_candidates
 from .lexicon import HAND_CUES, load_lexicon
 
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -34,6 +34,10 @@ MIN_SEEN = 5
 FINDINGS = frozenset("find finds found finding discover discovers discovered".split())
 # Evidence, not a statement: "carbon dating showed it to be 50,000 years old", "a chart shows".
 EVIDENTIAL = frozenset("show shows showed shown showing".split())
+# Speech acts whose infinitive is the promise or claim made ("vowed to", "claims to have found"),
+# and those whose object is the news announced ("announced a deal", "reported outages").
+COMMISSIVES = frozenset("vow pledge promise threaten swear claim offer".split())
+ANNOUNCING = frozenset("announce report declare reiterate confirm deny disclose admit acknowledge".split())
 LONG_ORPHAN_WORDS = 12  # a quoted paragraph this long with no cue is still most often speech
 FIRST_PERSON = frozenset("i we me us you lemme".split())  # the writer, or the reader addressed
 NOBODY = ("no one", "nobody", "none", "nothing", "no-one")
@@ -59,6 +63,10 @@ def cue_class(head: str | None) -> str:
 
 _SMALL_WORDS = frozenset("a an the of in on for and or to at by with from vs via de la".split())
 NAMING_WORDS = ("titled", "entitled", "called", "named", "dubbed", "headlined", "nicknamed", "known as")
+
+
+def _in_class(word: str, lemmas: frozenset[str]) -> bool:
+    return any(c in lemmas for c in lemma_candidates(word))
 
 
 def title_like(text: str) -> bool:
@@ -127,6 +135,8 @@ def _base(e: Evidence) -> float:
     cls = cue_class(e.cue_head)
     if rule == "according":
         return 0.95
+    if rule == "signature":  # a post signed "— Name (@handle) date"
+        return 0.9
     if rule in ("orphan", "continued") or how == "orphan":
         if rule == "continued":
             return 0.6
@@ -148,6 +158,11 @@ def _base(e: Evidence) -> float:
         return {"S": 0.92, "T": 0.75}.get(cls, 0.25)
     if how_found == "xcomp" and e.directive:
         return 0.8 if cls == "S" else 0.3
+    head = (e.cue_head or "").lower()
+    if how_found == "xcomp" and _in_class(head, COMMISSIVES):
+        return 0.75  # "vowed to resurrect coal", "claim to have found a bug": a promise or a claim
+    if how_found == "dobj" and _in_class(head, ANNOUNCING):
+        return 0.6  # "announced his decision", "confirmed the deal": the object is what was announced
     if how_found == "prep" and e.advocacy and cls == "S":
         return 0.6  # "called for a new round of talks", "argued against the plan": a proposal
     if how_found in ("dobj", "xcomp", "prep"):

@@ -440,8 +440,50 @@ def assemble(ctx: Ctx) -> list[Draft]:
             out.append(d)
             claimed.add(id(run))
     out.extend(pending)
+    out.extend(_signed_posts(ctx, out))
     out.sort(key=lambda d: d.content[0].start)
     return out
+
+
+_SIGNATURE_RE = re.compile(
+    r"^[ \t]*([\u2014\u2013\u2015])[ \t]*([A-Z][\w.'\u2019\- ]{1,60}?)[ \t]*(\(@\w{1,30}\))?[ \t]*"
+    r"((?:[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})?)[ \t]*$",
+    re.MULTILINE,
+)
+MAX_POST_CHARS = 300  # an embedded post (a tweet is 280 at most) above its signature line
+
+
+def _signed_posts(ctx: Ctx, drafts: list[Draft]) -> list[Draft]:
+    """An embedded post: the short lines just above '— Dave Schukin (@schukin) July 3, 2019'."""
+    text = ctx.text
+    out: list[Draft] = []
+    for m in _SIGNATURE_RE.finditer(text):
+        if len(m.group(2).split()) > 5:
+            continue
+        lines: list[Span] = []
+        pos = m.start()
+        while pos > 0:
+            line_start = text.rfind("\n", 0, pos - 1) + 1
+            line = _trim(text, line_start, pos - 1)
+            if line is None or sum(sp.end - sp.start for sp in lines) + line.end - line.start > MAX_POST_CHARS:
+                break
+            lines.insert(0, line)
+            pos = line_start
+        if not lines or any(d.content[0].start < m.start() and lines[0].start < d.content[-1].end for d in drafts):
+            continue
+        cand = R.Candidate(
+            [Span(m.start(1), m.end(1))], Span(m.start(2), m.end(2)), lines, Span(lines[0].start, m.end()), "signature"
+        )
+        out.append(Draft(cand, lines, "direct"))
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if end > start else None
 
 
 # --------------------------------------------------------------------------- quotes
