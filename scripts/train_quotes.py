@@ -51,6 +51,20 @@ def mine_lexicon(recs: list[dict], min_count: int) -> dict[str, list[int]]:
     return {f: [n, total[f]] for f, n in sorted(in_cue.items()) if n >= min_count}
 
 
+def mine_source_heads(recs: list[dict]) -> list[str]:
+    """Common nouns heading a gold source ("officials", "the campaign", "a poll"): what can speak."""
+    from onrecord.quotes.lexicon import source_head
+
+    heads: Counter[str] = Counter()
+    for rec in recs:
+        for att in rec["attributions"]:
+            if att["source"]:
+                head = source_head(rec["text"][att["source"][0][0] : att["source"][-1][1]])
+                if head:
+                    heads[head] += 1
+    return sorted(heads)
+
+
 def char_labels(rec: dict) -> list[str]:
     """Per character: Q content, S source, C cue ('' outside); inner roles override outer ones."""
     lab = [""] * len(rec["text"])
@@ -130,6 +144,11 @@ def main() -> None:
     payload = {"source": "PolNeAR train", "articles": len(recs), "forms": lex}
     out.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{out}: {len(lex)} cue forms from {len(recs)} articles")
+    heads = mine_source_heads(recs)
+    out = args.out / "source_heads.json"
+    payload = {"source": "PolNeAR train", "articles": len(recs), "heads": heads}
+    out.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"{out}: {len(heads)} common nouns that head a source")
     if args.crf:
         from onrecord.quotes.lexicon import load_lexicon
 

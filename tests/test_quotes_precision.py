@@ -271,3 +271,17 @@ def test_unquoted_embedded_post_above_its_signature() -> None:
     (q,) = quotes_of(text)
     assert (q.rule, q.kind, q.cue.text, [s.name for s in q.speakers]) == ("signature", "direct", "—", ["Dave Reyes"])
     assert q.content.text.startswith("How the camera mode works") and len(q.content.spans) == 2
+
+
+def test_things_do_not_speak_but_people_nouns_do() -> None:
+    assert contents("The incident highlighted how fragile the network had become.") == []
+    assert contents("The surge in complaints suggested the outage was spreading.") == []
+    (q,) = quotes_of("The winemaker said the late frost had ruined half the harvest.")
+    assert q.source.text == "The winemaker"
+    (q,) = quotes_of("One resident said the water had been brown for a week.")
+    assert q.source.text == "One resident"
+
+
+def test_speech_act_forms_beyond_the_hand_list() -> None:
+    (q,) = quotes_of("Activists have demanded that the company stop selling software to oil firms.")
+    assert q.cue.text == "have demanded" and q.act == "speech"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from onrecord.models import Article, Span, SpeakerRef
 
@@ -360,6 +361,7 @@ def _known_organisation(a: Attributor, m: Mention, at: int) -> SpeakerRef | None
     return None
 
 
+@lru_cache(maxsize=4096)
 def _org_key(text: str) -> str:
     ws = [w.lower for w in N.words(text) if w.text[0].isalpha()]
     while ws and ws[0] in N.DROP_IN_TITLES:

@@ -7,8 +7,8 @@ A quote is trusted for what attributes it, not for being in quotation marks:
   other verb (which reports only in some uses: "makes", "shows", "named");
 - the **content**: a clause (ccomp, or the sentence around a parenthetical "she says") is what
   reports carry; an object or an infinitive after a verb that is not one of saying reports an
-  event or the subject's own plan ("plans to", "hopes to"; a speech verb's object, "announced a
-  deal", stays just below the default floor); a quoted run that reads as a title or a term
+  event or the subject's own plan ("plans to", "hopes to"), except after verbs of announcing
+  ("announced a deal") and of promising or claiming ("vowed to"); a quoted run that reads as a title or a term
   ("Parasite", "FaceTime Attention Correction") is no speech at all;
 - the **source**: a mention that can speak (a person, an organisation, a document, a pronoun or
   nominal for one); the writer's own "I"/"we" outside quotation marks is narration, not an
@@ -25,13 +25,18 @@ import re
 from dataclasses import dataclass
 
 from .acts import is_thought_word, lemma_candidates
-from .lexicon import HAND_CUES, load_lexicon
+from .lexicon import HAND_CUES, load_lexicon, load_source_heads
 
 DEFAULT_MIN_CONFIDENCE = 0.5
 SPEECH_FLOOR = 0.6  # a form PolNeAR marked as a cue this often (and at least MIN_SEEN times) is a speech verb
 MIN_SEEN = 5
 # Research reports: "the study found that", "researchers discovered that" (documents speak).
 FINDINGS = frozenset("find finds found finding discover discovers discovered".split())
+# Speech acts (directives, assertions, verdicts) beside the hand cues: "demanded they stop", "posit".
+SPEECH_ACTS = frozenset(
+    """demand posit assert contend caution advise recommend propose request accuse criticise
+    criticize praise testify concede boast quip joke insist reiterate""".split()
+)
 # Evidence, not a statement: "carbon dating showed it to be 50,000 years old", "a chart shows".
 EVIDENTIAL = frozenset("show shows showed shown showing".split())
 # Speech acts whose infinitive is the promise or claim made ("vowed to", "claims to have found"),
@@ -53,6 +58,8 @@ def cue_class(head: str | None) -> str:
         return "O"
     if (low in HAND_CUES or low in FINDINGS) and not is_thought_word(low):
         return "S"
+    if not is_thought_word(low) and any(c in HAND_CUES or c in SPEECH_ACTS for c in lemma_candidates(low)):
+        return "S"  # another form of a speech verb ("warning"), or a speech act PolNeAR rarely saw
     if is_thought_word(low):
         return "T"
     stats = load_lexicon().get(low)
@@ -63,6 +70,22 @@ def cue_class(head: str | None) -> str:
 
 _SMALL_WORDS = frozenset("a an the of in on for and or to at by with from vs via de la".split())
 NAMING_WORDS = ("titled", "entitled", "called", "named", "dubbed", "headlined", "nicknamed", "known as")
+
+
+AGENT_SUFFIXES = ("er", "or", "ist", "ian", "man", "men", "woman", "women", "person", "people", "ess", "eer", "ant")
+
+
+QUANTIFIERS = ("one ", "some ", "many ", "several ", "few ", "most ", "two ", "three ", "other ")
+
+
+def can_speak_noun(head: str | None) -> bool:
+    """Can a common noun heading a source speak?  Yes when one did in PolNeAR train ("officials",
+    "the campaign", "a poll") or when it names an agent by its ending ("the winemaker", "a merchant")."""
+    if head is None or head in load_source_heads():
+        return True
+    words = head.split("-")
+    last = words[-1].rstrip("s") if words[-1].endswith("s") and not words[-1].endswith("ss") else words[-1]
+    return last.endswith(AGENT_SUFFIXES) or head.endswith(AGENT_SUFFIXES)
 
 
 def _in_class(word: str, lemmas: frozenset[str]) -> bool:
@@ -111,6 +134,7 @@ class Evidence:
     it_source: bool = False  # the source is "it"
     wh_content: bool = False  # the content opens with what/how/whether/if: a question, not a belief
     passive: bool = False  # "it was assumed that", "was discovered": the subject is not who spoke
+    doubtful_speaker: bool = False  # a common noun never seen heading a source ("the incident")
     directive: bool = False  # "urged victims to", "told her to": an object and an infinitive
     advocacy: bool = False  # the cue's preposition is "for" or "against"
 
@@ -124,6 +148,8 @@ def score(e: Evidence) -> float:
     if e.hedged or (e.negated and cue_class(e.cue_head) == "S"):
         base *= 0.4  # "could argue", "don't say", "to write", "Note that": said by nobody
     if e.passive:
+        base *= 0.5
+    if e.doubtful_speaker:
         base *= 0.5
     if not e.has_source:
         base *= 0.8

@@ -17,7 +17,7 @@ from . import rules as R
 from .acts import act_of
 from .attribution import Attributor
 from .crf import candidate_from_crf
-from .lexicon import cue_precision
+from .lexicon import cue_precision, source_head
 from .marks import ALL_MARKS, QuoteRun, find_runs
 
 DISABLE = ("ner", "lemmatizer", "attribute_ruler")
@@ -520,10 +520,18 @@ def _evidence(ctx: Ctx, d: Draft, source: RoleSpan | None, cue: RoleSpan | None)
         passive=verb is not None and any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children),
         advocacy=any(text[c.start : c.end].lower().endswith((" for", " against")) for c in d.cand.cue),
         it_source=src_low == "it",
+        doubtful_speaker=_doubtful_speaker(d.cand.antecedent.slice(text) if d.cand.antecedent else src),
         wh_content=d.kind == "indirect" and _WH_RE.match(text, d.content[0].start) is not None,
         negated=verb is not None and any(c.dep_ == "neg" for c in verb.children),
         directive=verb is not None and any(c.dep_ in ("dobj", "obj") for c in verb.children),
     )
+
+
+def _doubtful_speaker(source: str) -> bool:
+    """A common noun that never headed a source and names no agent ("the incident", "the tool");
+    a quantified one ("one academic", "some locals") counts people, so it can speak."""
+    low = source.lower()
+    return bool(low) and not low.startswith(C.QUANTIFIERS) and not C.can_speak_noun(source_head(source))
 
 
 def _nobody(source: str) -> bool:

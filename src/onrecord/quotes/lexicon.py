@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -60,3 +61,29 @@ def cue_precision(form: str) -> float:
 def cue_count(form: str) -> int:
     stats = load_lexicon().get(form.lower())
     return stats.in_cue if stats else 0
+
+
+_HEAD_SEGMENT_RE = re.compile(r",|\(|\b(?:who|which|that|of|at|for|in|from|with|on)\b")
+_HEAD_WORD_RE = re.compile(r"[^\W\d_][\w'\u2019\-]*")
+
+
+def source_head(source: str) -> str | None:
+    """The head noun of a source mention, lower-cased, when it is a common noun: "the waiter" ->
+    "waiter", "researchers at ESET" -> "researchers"; None for names ("Jo Grady") and empty ones."""
+    seg = _HEAD_SEGMENT_RE.split(source, maxsplit=1)[0]
+    words = _HEAD_WORD_RE.findall(seg)
+    # "media reports monitoring the incident": a participle after the head starts a modifier
+    cut = next((i for i, w in enumerate(words) if i and w.endswith(("ing", "ed")) and w.islower()), len(words))
+    words = words[:cut]
+    if not words or not words[-1].islower():
+        return None
+    return words[-1].lower()
+
+
+@lru_cache(maxsize=1)
+def load_source_heads() -> frozenset[str]:
+    """Common nouns that headed a gold source in PolNeAR train (``scripts/train_quotes.py``)."""
+    path = resources.files("onrecord.quotes").joinpath("data/source_heads.json")
+    if not path.is_file():
+        return frozenset()
+    return frozenset(json.loads(path.read_text("utf-8"))["heads"])
