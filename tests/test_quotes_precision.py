@@ -285,3 +285,15 @@ def test_things_do_not_speak_but_people_nouns_do() -> None:
 def test_speech_act_forms_beyond_the_hand_list() -> None:
     (q,) = quotes_of("Activists have demanded that the company stop selling software to oil firms.")
     assert q.cue.text == "have demanded" and q.act == "speech"
+
+
+def test_trailing_reporting_clause_the_tagger_misses() -> None:
+    (q,) = quotes_of("Protecting the wetlands is key to slowing the floods, the paper states.")
+    assert (q.rule, q.cue.text, q.source.text) == ("verb:trailing", "states", "the paper")
+    assert q.content.text == "Protecting the wetlands is key to slowing the floods"
+
+
+def test_that_clause_after_the_audience() -> None:
+    text = "The messages use the contact's name, and tells the contact that their photos are being used."
+    (q,) = quotes_of(text)
+    assert q.cue.text == "tells" and q.content.text == "that their photos are being used"

@@ -180,7 +180,7 @@ def _base(e: Evidence) -> float:
         return 0.45  # "it therefore feels that …": a thing does not think (an organisation rarely does)
     if how_found == "ccomp" and cls == "T" and e.wh_content:
         return 0.3  # "doesn't know what the happy path should do": no belief is reported
-    if how_found in ("ccomp", "parenthetical"):
+    if how_found in ("ccomp", "parenthetical", "trailing"):
         return {"S": 0.92, "T": 0.75}.get(cls, 0.25)
     if how_found == "xcomp" and e.directive:
         return 0.8 if cls == "S" else 0.3

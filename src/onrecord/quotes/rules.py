@@ -22,6 +22,7 @@ CONTENT_PREPS = ("for", "about", "on", "against", "over", "that")
 # Verbs whose object is the audience or the occasion, not what was said ("addressed a press conference").
 NO_DOBJ = frozenset(
     "tell tells told telling ask asks asked asking say says said saying add added "
+    "inform informs informed informing remind reminds reminded assure assures assured "
     "address addresses addressed addressing brief briefs briefed briefing".split()
 )
 NOT_SOURCES = frozenset("image images photo photos source credit credits caption video read watch related tags".split())
@@ -180,6 +181,11 @@ def content_of(t: Token) -> tuple[list[Token], str, list[Token]]:
     for c in kids:
         if c.dep_ == "ccomp":
             return list(c.subtree), "ccomp", []
+    for c in kids:  # "tells the contact that …" parsed as a clause on the audience noun
+        if c.dep_ in ("dobj", "obj") and t.lower_ in NO_DOBJ:
+            for g in c.children:
+                if g.dep_ in ("acl", "relcl") and any(m.dep_ == "mark" and m.lower_ == "that" for m in g.children):
+                    return list(g.subtree), "ccomp", []
     for c in kids:
         if c.dep_ == "xcomp" and p >= TH.xcomp:
             return list(c.subtree), "xcomp", []
@@ -364,8 +370,41 @@ def dash_rule(sent: Sent) -> Iterator[Candidate]:
     )
 
 
+def trailing_rule(sent: Sent) -> Iterator[Candidate]:
+    """'…, the paper states.' and '…, posit scientists in the paper.': a reporting clause after the
+    sentence's last comma, found by its words when the tagger took the verb for a noun."""
+    from .confidence import cue_class  # the cue classes live with the scoring
+
+    toks = [t for t in sent.span if not t.is_space]
+    while toks and toks[-1].is_punct:
+        toks.pop()
+    commas = [i for i, t in enumerate(toks) if t.text == ","]
+    if not commas or commas[-1] < 3 or len(toks) - commas[-1] - 1 > 8:
+        return
+    before, tail = toks[: commas[-1]], toks[commas[-1] + 1 :]
+    if len(tail) < 2 or not any(t.tag_.startswith(("VB", "MD")) for t in before):
+        return
+    if any(t.tag_.startswith("VB") and t.dep_ not in ("acl",) for t in tail):
+        return  # a parsed verb: the verb rule had its chance
+    if cue_class(tail[-1].text) in ("S", "T") and tail[-1].is_lower:  # "…, the paper states"
+        cue, src = [tail[-1]], tail[:-1]
+    elif cue_class(tail[0].text) in ("S", "T") and tail[0].is_lower:  # "…, posit scientists in the paper"
+        cue, src = [tail[0]], tail[1:]
+    else:
+        return
+    if not any(t.tag_.startswith(("NN", "PRP")) for t in src):  # (no POS: the attribute ruler is off)
+        return
+    yield Candidate(
+        spans_of(sent, cue),
+        _one_span(spans_of(sent, src)),
+        spans_of(sent, before),
+        sent.char_span,
+        "verb:trailing",
+    )
+
+
 Rule = Callable[[Sent], Iterator[Candidate]]
-RULES: list[Rule] = [verb_rule, according_rule, colon_rule, dash_rule]
+RULES: list[Rule] = [verb_rule, according_rule, colon_rule, dash_rule, trailing_rule]
 
 
 def candidates(sent: Sent) -> list[Candidate]:
