@@ -297,3 +297,18 @@ def test_that_clause_after_the_audience() -> None:
     text = "The messages use the contact's name, and tells the contact that their photos are being used."
     (q,) = quotes_of(text)
     assert q.cue.text == "tells" and q.content.text == "that their photos are being used"
+
+
+def test_name_particles_possessives_and_honorific_mentions() -> None:
+    text = (
+        "The method was developed by Laurens van der Maaten in 2008.\n\n"
+        "Mayor Joan Albers met the family of Peter Lindqvist on Monday.\n\n"
+        "Soon after Ms. Albers was elected, she said she would reopen the case."
+    )
+    assert speakers(text) == [["Joan Albers"]]
+    assert speakers("President Anna Kowal’s vow to cut taxes was repeated when she said that cuts would come.") == [
+        ["Anna Kowal"]
+    ]
+    from onrecord.quotes.names import person_registry
+
+    assert [p.name for p in person_registry(text)][:1] == ["Laurens van der Maaten"]

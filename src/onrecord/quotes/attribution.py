@@ -26,6 +26,26 @@ _AGENT_OF_RE = re.compile(
 _APPOSITIVE_RE = re.compile(r",\s+(?:a|an|the)\s+[a-z]")
 
 
+def _surname_mentions(text: str, people: list[N.PersonEntry]) -> list[N.PersonEntry]:
+    """ "Ms. Price": a later mention, with an honorific, of a person named in full, so that a pronoun
+    after it goes to that person and not to someone named in between."""
+    by_surname: dict[str, str] = {}
+    for p in people:
+        by_surname.setdefault(p.name.split()[-1], p.name)
+    if not by_surname:
+        return []
+    surnames = "|".join(re.escape(s) for s in sorted(by_surname, key=len, reverse=True))
+    pattern = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+(" + surnames + r")\b")
+    full = {p.span.start for p in people}
+    out = []
+    for m in pattern.finditer(text):
+        name = by_surname[m.group(1)]
+        if m.start(1) - len(name) + len(m.group(1)) in full:
+            continue  # the full mention itself
+        out.append(N.PersonEntry(name, Span(m.start(1), m.end()), ""))
+    return out
+
+
 def _acronyms(text: str) -> dict[str, tuple[str, ...]]:
     """ "Universities and Colleges Employers’ Association (UCEA)" -> {name: ("ucea",)}."""
     out: dict[str, tuple[str, ...]] = {}
@@ -85,6 +105,7 @@ class Attributor:
         self.title_span = article.title_span
         people = N.person_registry(self.text)
         self.people = people + N.appositive_titles(self.text, people)
+        self.namings = people + _surname_mentions(self.text, people)
         self.quoted = quoted or (lambda pos: False)
         self.history = History()
         self.acronyms = _acronyms(self.text)
@@ -131,7 +152,7 @@ class Attributor:
     def last_person_named(self, before: int) -> N.PersonEntry | None:
         cands = [
             p
-            for p in self.people
+            for p in self.namings
             if p.span.end <= before and before - p.span.end <= PRONOUN_WINDOW and not self.quoted(p.span.start)
         ]
         return max(cands, key=lambda p: p.span.start) if cands else None

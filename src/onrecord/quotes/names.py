@@ -104,6 +104,9 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
         if len(w) > 4 and w.endswith(".") and w.count(".") == 1:
             out.append(Word(w[:-1], s, e - 1))
             out.append(Word(".", e - 1, e))
+        elif len(w) > 3 and w[-2] in "'\u2019" and w[-1] in "sS":  # "Trump’s" -> "Trump" + "’s"
+            out.append(Word(w[:-2], s, e - 2))
+            out.append(Word(w[-2:], e - 2, e))
         else:
             out.append(Word(w, s, e))
     return out
@@ -137,6 +140,17 @@ def _glued(a: Word, b: Word) -> bool:
     return b.start - a.end <= 2
 
 
+NAME_PARTICLES = frozenset("van der den de von da del della dos du le la bin al ter".split())
+
+
+def _particle_then_name(ws: list[Word], classes: list[str], j: int) -> bool:
+    """A lowercase particle inside a name: one or two of them, then a capitalised name word."""
+    k = j
+    while k < len(ws) and k - j < 2 and ws[k].text in NAME_PARTICLES:
+        k += 1
+    return k > j and k < len(ws) and classes[k] == "N" and ws[k].start - ws[k - 1].end <= 1
+
+
 def name_runs(ws: list[Word]) -> list[tuple[int, int]]:
     """Index ranges [i, j) of person-name runs: N words ending a capitalised sequence."""
     classes = [word_class(w) for w in ws]
@@ -147,8 +161,13 @@ def name_runs(ws: list[Word]) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i
-        while j < len(ws) and classes[j] == "N" and ws[j].start - (ws[j - 1].end if j > i else ws[j].start) <= 1:
-            j += 1
+        while j < len(ws) and ws[j].start - (ws[j - 1].end if j > i else ws[j].start) <= 1:
+            if classes[j] == "N":
+                j += 1
+            elif j > i and _particle_then_name(ws, classes, j):
+                j += 1  # "Laurens van der Maaten", "Ludwig van Beethoven"
+            else:
+                break
         # "Colleges Employers’ Association": a possessive mark between the run and an organisation word
         follows_org = j < len(ws) and classes[j] in "TO" and _glued(ws[j - 1], ws[j])
         if not follows_org and j - i <= 4:
