@@ -236,10 +236,17 @@ def breakdown(gold: list[dict[str, Any]], pred_path: Path) -> dict[str, Any]:
         out["by_confidence"][f"{lo:.1f}-{min(hi, 1.0):.1f}"] = {
             "n": len(sel), "precision": round(sum(r[3] for r in sel) / len(sel), 4) if sel else None}
     gold_acts: dict[str, int] = {}
+    agree = matched = 0
+    preds = {json.loads(line)["id"]: json.loads(line)["quotes"] for line in pred_path.open(encoding="utf-8")}
     for g in gold:
         for a in g["attributions"]:
             gold_acts[a["act"]] = gold_acts.get(a["act"], 0) + 1
+            hits = [q for q in preds[g["id"]] if _overlaps(q["content"]["spans"], a["content"])]
+            if hits:
+                matched += 1
+                agree += any(q.get("act") == a["act"] for q in hits)
     out["gold_acts"] = gold_acts
+    out["act_accuracy"] = {"n": matched, "accuracy": round(agree / matched, 4) if matched else None}
     return out
 
 
@@ -285,6 +292,9 @@ def main() -> None:
         if v["n"]:
             print(f"| precision, confidence {band} | {100 * v['precision']:.1f}% (n={v['n']}) |"
                   f"{' 90%' if band.startswith('0.9') else ''} |")
+    act = extra["act_accuracy"]
+    if act["n"]:
+        print(f"| act agrees with gold (speech / thought) | {100 * act['accuracy']:.1f}% (n={act['n']}) | |")
     for key in ("by_act", "by_kind"):
         for v, d in extra[key].items():
             print(f"| precision, {key[3:]} {v} | {100 * d['precision']:.1f}% (n={d['n']}) | |")

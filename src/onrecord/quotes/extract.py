@@ -38,11 +38,20 @@ def get_nlp() -> Any:
 
 
 # --------------------------------------------------------------------------- units
+# Words that are never the head of a cue (copulas, auxiliaries, prepositions, articles): the rules
+# skip them, so they alone do not make a sentence worth parsing ("according to" has "according").
+_NEVER_CUE_HEADS = R.COPULAS | frozenset(
+    "to for on of in at by with from not an a the will would can could should may might must".split()
+)
+
+
 def _needs_parse(text: str, start: int, end: int) -> bool:
     chunk = text[start:end]
     if any(ch in ALL_MARKS for ch in chunk) or ":" in chunk:
         return True
-    return any(cue_precision(w) >= R.TH.ccomp for w in _WORD_RE.findall(chunk))
+    return any(
+        cue_precision(w) >= R.TH.ccomp for w in _WORD_RE.findall(chunk) if w.lower() not in _NEVER_CUE_HEADS
+    )
 
 
 _ABBREVIATIONS = frozenset(
