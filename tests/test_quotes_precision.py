@@ -312,3 +312,11 @@ def test_name_particles_possessives_and_honorific_mentions() -> None:
     from onrecord.quotes.names import person_registry
 
     assert [p.name for p in person_registry(text)][:1] == ["Laurens van der Maaten"]
+
+
+def test_place_glued_before_a_name_is_dropped() -> None:
+    text = (
+        "Massachusetts Joshua Levy, a lawyer for the family, said the ruling was unfair.\n\n"
+        "Levy added that the family would appeal."
+    )
+    assert speakers(text) == [["Joshua Levy"], ["Joshua Levy"]]

@@ -26,6 +26,27 @@ _AGENT_OF_RE = re.compile(
 _APPOSITIVE_RE = re.compile(r",\s+(?:a|an|the)\s+[a-z]")
 
 
+PlaceTagger = Callable[[str], list[tuple[int, int]]]  # a sentence -> character spans of places in it
+_SENTENCE_RE = re.compile(r"[^\n.!?]*(?:[.!?]+|$)")
+
+
+def _without_place(text: str, p: N.PersonEntry, places: PlaceTagger) -> N.PersonEntry:
+    """ "Massachusetts Joshua Levy" -> "Joshua Levy": a place glued before a name of three words or
+    more, found by the NER model on that one sentence (names that long are rare, so this is cheap)."""
+    parts = p.name.split()
+    if len(parts) < 3:
+        return p
+    lo = max(text.rfind("\n", 0, p.span.start), text.rfind(". ", 0, p.span.start)) + 1
+    hi = min((i for i in (text.find("\n", p.span.end), text.find(". ", p.span.end)) if i >= 0), default=len(text))
+    for s, e in places(text[lo:hi]):
+        if lo + s == p.span.start and lo + e < p.span.end:
+            rest = text[lo + e : p.span.end].lstrip()
+            if len(rest.split()) >= 2:
+                start = p.span.end - len(rest)
+                return N.PersonEntry(rest, Span(start, p.span.end), p.title)
+    return p
+
+
 def _surname_mentions(text: str, people: list[N.PersonEntry]) -> list[N.PersonEntry]:
     """ "Ms. Price": a later mention, with an honorific, of a person named in full, so that a pronoun
     after it goes to that person and not to someone named in between."""
@@ -100,10 +121,17 @@ class History:
 class Attributor:
     """Resolves source mentions of one article; call ``resolve`` in text order."""
 
-    def __init__(self, article: Article, quoted: Callable[[int], bool] | None = None) -> None:
+    def __init__(
+        self,
+        article: Article,
+        quoted: Callable[[int], bool] | None = None,
+        places: PlaceTagger | None = None,
+    ) -> None:
         self.text = article.text
         self.title_span = article.title_span
         people = N.person_registry(self.text)
+        self.places = places
+        self._cleaned: dict[Span, N.PersonEntry] = {}
         self.people = people + N.appositive_titles(self.text, people)
         self.namings = people + _surname_mentions(self.text, people)
         self.quoted = quoted or (lambda pos: False)
@@ -126,6 +154,14 @@ class Attributor:
     def sentences_between(self, a: int, b: int) -> int:
         return len(_SENT_END_RE.findall(self.text, min(a, b), max(a, b)))
 
+    def clean(self, p: N.PersonEntry) -> N.PersonEntry:
+        """The entry without a place glued before it (NER, run only for the long names used)."""
+        if self.places is None or len(p.name.split()) < 3:
+            return p
+        if p.span not in self._cleaned:
+            self._cleaned[p.span] = _without_place(self.text, p, self.places)
+        return self._cleaned[p.span]
+
     def full_name(self, short: str, pos: int) -> tuple[str, PersonEntry | None]:
         """'Stoltenberg' -> 'Jens Stoltenberg' when the article names him in full."""
         parts = short.split()
@@ -139,7 +175,10 @@ class Attributor:
             ):
                 if best is None or (p.span.start < pos and (best.span.start > pos or p.span.start > best.span.start)):
                     best = p
-        return (best.name, best) if best else (short, None)
+        if best is None:
+            return short, None
+        best = self.clean(best)
+        return best.name, best
 
     def by_title(self, norm: str, pos: int) -> N.PersonEntry | None:
         best: N.PersonEntry | None = None
@@ -147,7 +186,7 @@ class Attributor:
             if p.title and N.title_matches(norm, p.title):
                 if best is None or (p.span.start < pos and (best.span.start > pos or p.span.start > best.span.start)):
                     best = p
-        return best
+        return self.clean(best) if best else None
 
     def last_person_named(self, before: int) -> N.PersonEntry | None:
         cands = [
@@ -155,7 +194,7 @@ class Attributor:
             for p in self.namings
             if p.span.end <= before and before - p.span.end <= PRONOUN_WINDOW and not self.quoted(p.span.start)
         ]
-        return max(cands, key=lambda p: p.span.start) if cands else None
+        return self.clean(max(cands, key=lambda p: p.span.start)) if cands else None
 
     # -- entry points --------------------------------------------------------------
     def resolve(self, source: Span | None, at: int) -> list[SpeakerRef]:
@@ -204,7 +243,8 @@ class Attributor:
         if len(named) != 1:
             return []
         (name,) = named
-        entry = next(p for p in self.people if p.name == name)
+        entry = self.clean(next(p for p in self.people if p.name == name))
+        name = entry.name
         chain = ["(no source, nothing quoted before)", f"{name} (the one person the headline names)"]
         return [SpeakerRef(name, "person", "headline", [entry.span], 0.5, chain)]
 
@@ -410,6 +450,9 @@ def _name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     # prefer a name in the first comma segment ("Jānis Sārts, Director of ...")
     i, j = _head_run(ws, runs)
     short = a.text[ws[i].start : ws[j - 1].end]
+    here = next((a.clean(p) for p in a.people if m.span.start <= p.span.start and p.span.end <= m.span.end), None)
+    if here is not None and short.endswith(here.name) and short != here.name:
+        short = here.name  # the registry dropped a place glued before the name
     full, entry = a.full_name(short, m.span.start)
     classes = [N.word_class(w) for w in ws[:i]]
     words_before = [c for c in classes if c != "P"]  # skip "(SG)" brackets

@@ -45,12 +45,18 @@ _NEVER_CUE_HEADS = R.COPULAS | frozenset(
 )
 
 
+# A sentence is parsed when it has a word PolNeAR marked as a cue at least this often: rarer cue
+# words ("made", "see") only ever give quotes scored below the default floor.  PolNeAR dev with
+# every candidate: 0.05 -> 0.15 keeps content F1 (83.7 -> 83.8) and parses ~15% less.
+PARSE_FLOOR = 0.15
+
+
 def _needs_parse(text: str, start: int, end: int) -> bool:
     chunk = text[start:end]
     if any(ch in ALL_MARKS for ch in chunk) or ":" in chunk:
         return True
     return any(
-        cue_precision(w) >= R.TH.ccomp for w in _WORD_RE.findall(chunk) if w.lower() not in _NEVER_CUE_HEADS
+        cue_precision(w) >= PARSE_FLOOR for w in _WORD_RE.findall(chunk) if w.lower() not in _NEVER_CUE_HEADS
     )
 
 
@@ -671,7 +677,7 @@ def quotes_from(
     quoted = _quoted_predicate(runs)
     sents = [R.Sent(s, u.start, quoted) for u, doc in parsed for s in doc.sents if len(s)]
     ctx = Ctx(article, sents, runs)
-    attributor = Attributor(article, quoted)
+    attributor = Attributor(article, quoted, places=_places)
     out: list[Quote] = []
     seen: set[str] = set()
     for d in assemble(ctx):
@@ -680,6 +686,16 @@ def quotes_from(
             seen.add(q.id)
             out.append(q)
     return out
+
+
+PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "FAC"})
+
+
+def _places(sentence: str) -> list[tuple[int, int]]:
+    """Places and nationalities in one sentence, by the model's NER (loaded, never run on whole texts)."""
+    nlp = get_nlp()
+    doc = nlp.get_pipe("ner")(nlp.make_doc(sentence))
+    return [(e.start_char, e.end_char) for e in doc.ents if e.label_ in PLACE_LABELS]
 
 
 # --------------------------------------------------------------------------- API
