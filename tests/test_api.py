@@ -127,6 +127,33 @@ def test_articles_filter_by_date(client: TestClient) -> None:
 
 
 # ----------------------------------------------------------------- quotes
+def test_act_filter_and_why(client: TestClient) -> None:
+    every = ok(client.get("/api/quotes", params={"limit": 500}))
+    thought = ok(client.get("/api/quotes", params={"act": "thought", "limit": 500}))
+    speech = ok(client.get("/api/quotes", params={"act": "speech", "limit": 500}))
+    assert thought["total"] >= 1 and all(q["act"] == "thought" for q in thought["items"])
+    assert speech["total"] + thought["total"] == every["total"]
+    assert all(q["rule"] and 0.5 <= q["confidence"] <= 1 for q in every["items"])
+    assert client.get("/api/quotes", params={"act": "rumour"}).status_code == 422
+    page = client.get(f"/quotes/{thought['items'][0]['id']}")
+    assert page.status_code == 200 and "Found by" in page.text and thought["items"][0]["rule"] in page.text
+
+
+def test_article_page_says_when_quotes_were_not_extracted(demo_store: Store, tmp_path: Path) -> None:
+    from onrecord.pipeline import ingest
+
+    path = tmp_path / "de.txt"
+    path.write_text(
+        "Die Brücke öffnet im Mai\n\nDer Bürgermeister sagte am Montag, dass die Brücke im Mai wieder öffnen "
+        "werde. „Wir sind froh, dass die Arbeiten schneller als geplant vorangehen“, sagte er den Reportern.\n",
+        encoding="utf-8",
+    )
+    ingest([str(path)], demo_store)
+    art = next(a for a in demo_store.list_articles(limit=500)["items"] if "Brücke" in (a.get("title") or ""))
+    page = TestClient(create_app(demo_store)).get(f"/articles/{art['id']}")
+    assert page.status_code == 200 and "Quotes not extracted: language de" in page.text
+
+
 def test_quotes_filters(client: TestClient) -> None:
     by = ok(client.get("/api/quotes", params={"speaker": "Jens Stoltenberg", "limit": 500}))
     assert by["total"] >= 3

@@ -77,6 +77,20 @@ def test_quotes_listing_filters_and_formats(db: Path) -> None:
     assert csv_out[0].startswith("date,speaker,kind") and len(csv_out) >= 2
 
 
+def test_act_filter_and_confidence_floor(db: Path, seeds_dir: Path, tmp_path: Path) -> None:
+    thought = as_json(run("quotes", "--act", "thought", "--format", "json", "--limit", "500", db=db))
+    speech = as_json(run("quotes", "--act", "speech", "--format", "json", "--limit", "500", db=db))
+    assert thought and speech and all(q["act"] == "thought" for q in thought)  # type: ignore[index,union-attr]
+    assert all(q["act"] == "speech" for q in speech)  # type: ignore[index,union-attr]
+    assert run("quotes", "--act", "rumour", db=db).returncode == 2
+    path = str(seeds_dir / "004_1a61c13642a5c564.txt")
+    every = run("extract", path, "--min-confidence", "0", db=tmp_path / "x.db").stdout
+    sure = run("extract", path, "--min-confidence", "0.9", "--act", "speech", db=tmp_path / "x.db").stdout
+    every_q, sure_q = json.loads(every)["quotes"], json.loads(sure)["quotes"]
+    assert len(sure_q) < len(every_q)
+    assert all(q["confidence"] >= 0.9 and q["act"] == "speech" and q["rule"] for q in sure_q)
+
+
 def test_speakers_once_each_and_no_false_names(db: Path) -> None:
     speakers = as_json(run("speakers", "--format", "json", db=db))
     names = [s["name"] for s in speakers]  # type: ignore[union-attr]
