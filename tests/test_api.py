@@ -140,7 +140,7 @@ def test_act_filter_and_why(client: TestClient) -> None:
 
 
 def test_article_page_says_when_quotes_were_not_extracted(demo_store: Store, tmp_path: Path) -> None:
-    from onrecord.pipeline import ingest
+    from onrecord.pipeline import ingest, reprocess
 
     path = tmp_path / "de.txt"
     path.write_text(
@@ -148,8 +148,10 @@ def test_article_page_says_when_quotes_were_not_extracted(demo_store: Store, tmp
         "werde. „Wir sind froh, dass die Arbeiten schneller als geplant vorangehen“, sagte er den Reportern.\n",
         encoding="utf-8",
     )
-    ingest([str(path)], demo_store)
+    ingest([str(path)], demo_store, extract=False)
     art = next(a for a in demo_store.list_articles(limit=500)["items"] if "Brücke" in (a.get("title") or ""))
+    assert "quotes_not_extracted" not in (demo_store.get_article(art["id"]) or {})["extra"]
+    reprocess(demo_store)  # extraction runs now, and says why it found nothing
     page = TestClient(create_app(demo_store)).get(f"/articles/{art['id']}")
     assert page.status_code == 200 and "Quotes not extracted: language de" in page.text
 

@@ -242,7 +242,10 @@ class Store:
             )
         conn.execute(delete(t.quotes).where(t.quotes.c.article_id == article.id))
         self._insert_quotes(conn, article, quotes)
-        conn.execute(update(t.articles).where(t.articles.c.id == article.id).values(fts_indexed=False))
+        # extra carries what extraction says of the article ("quotes not extracted: language de")
+        conn.execute(
+            update(t.articles).where(t.articles.c.id == article.id).values(fts_indexed=False, extra=article.extra)
+        )
 
     def refresh_search_index(self, batch: int = 500) -> int:
         """Add full-text rows for articles (and their quotes) not indexed yet; returns how many.
