@@ -479,7 +479,7 @@ def _signed_posts(ctx: Ctx, drafts: list[Draft]) -> list[Draft]:
         pos = m.start()
         while pos > 0:
             line_start = text.rfind("\n", 0, pos - 1) + 1
-            line = _trim(text, line_start, pos - 1)
+            line = _trim_span(text, Span(line_start, pos - 1))
             if line is None or sum(sp.end - sp.start for sp in lines) + line.end - line.start > MAX_POST_CHARS:
                 break
             lines.insert(0, line)
@@ -492,13 +492,6 @@ def _signed_posts(ctx: Ctx, drafts: list[Draft]) -> list[Draft]:
         out.append(Draft(cand, lines, "direct"))
     return out
 
-
-def _trim(text: str, start: int, end: int) -> Span | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end) if end > start else None
 
 
 # --------------------------------------------------------------------------- quotes

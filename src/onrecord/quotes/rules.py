@@ -12,6 +12,7 @@ from typing import Any
 
 from onrecord.models import Span
 
+from .confidence import cue_class
 from .lexicon import CUE_NOUNS, HAND_CUES, cue_precision
 
 Token = Any  # spacy.tokens.Token
@@ -373,8 +374,6 @@ def dash_rule(sent: Sent) -> Iterator[Candidate]:
 def trailing_rule(sent: Sent) -> Iterator[Candidate]:
     """'…, the paper states.' and '…, posit scientists in the paper.': a reporting clause after the
     sentence's last comma, found by its words when the tagger took the verb for a noun."""
-    from .confidence import cue_class  # the cue classes live with the scoring
-
     toks = [t for t in sent.span if not t.is_space]
     while toks and toks[-1].is_punct:
         toks.pop()
