@@ -7,10 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from onrecord.models import Article, Quote, RoleSpan, SkipRange, Span, SpeakerRef
-from onrecord.store import Store, StoreError, resolve_db_url
+from onrecord.store import ArticleRejected, Store, StoreError, resolve_db_url
 from onrecord.store import schema as t
 
 
@@ -98,7 +97,7 @@ def test_add_article_with_quotes_and_sightings(store: Store) -> None:
 def test_failed_article_insert_leaves_nothing_half_written(store: Store) -> None:
     a = _article("a1", 'T\n"One," he said.')
     q = _quote(a, "One,", "X")
-    with pytest.raises(IntegrityError):
+    with pytest.raises(ArticleRejected, match="refused article a1"):
         store.add_article(a, [q, q])  # duplicate quote id: the whole article rolls back
     assert not store.has_article("a1")
     assert store.count("quotes") == 0

@@ -37,13 +37,17 @@ roles_app = typer.Typer(help="Roles (title, organisation, person, dates).\n\nExa
 app.add_typer(speakers_app, name="speakers")
 app.add_typer(roles_app, name="roles")
 
-err = Console(stderr=True, highlight=False)
+# soft_wrap: a failure line stays one line in a log or a pipe (rich would wrap at 80 columns).
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOpt = Annotated[
     str | None,
     typer.Option("--db", help="Database path or SQLAlchemy URL (default: $ONRECORD_DB or ./onrecord.db)."),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | jsonl | csv")]
+# Commands whose output is one document offer only the formats they can write.
+TableJsonOpt = Annotated[str, typer.Option("--format", "-f", help="table | json")]
+ExtractFormatOpt = Annotated[str, typer.Option("--format", "-f", help="jsonl | json | table")]
 ActOpt = Annotated[
     str | None, typer.Option("--act", help="speech (said, wrote, according to) | thought (believes, fears)")
 ]
@@ -76,10 +80,14 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     return fmt
 
 
-def _store(db: str | None, *, create: bool = False) -> Any:
+def _store(db: str | None, *, create: bool = False, link_notice: bool = True) -> Any:
     from onrecord.store import Store
 
-    return Store(db, create=create)
+    store = Store(db, create=create)
+    if link_notice and not create and store.link_due():
+        err.print("note: speakers and statements are not up to date (a run stopped before linking finished);"
+                  " 'onrecord relink' finishes it")
+    return store
 
 
 class _Progress:
@@ -132,7 +140,7 @@ def ingest(
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20_000_000,
     no_extract: Annotated[bool, typer.Option("--no-extract", help="Store articles without extracting quotes.")] = False,
     no_link: Annotated[bool, typer.Option("--no-link", help="Skip speaker/statement linking afterwards.")] = False,
-    fmt: FormatOpt = "table",
+    fmt: TableJsonOpt = "table",
 ) -> None:
     """Read articles (text, HTML, JSONL, RSS/Atom, WARC), deduplicate, extract quotes and store them.
 
@@ -184,7 +192,7 @@ def ingest(
 @app.command()
 def extract(
     paths: Annotated[list[str], typer.Argument(help="Files, folders, glob patterns, or - for stdin.")],
-    fmt: FormatOpt = "jsonl",
+    fmt: ExtractFormatOpt = "jsonl",
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20_000_000,
     act: ActOpt = None,
     min_confidence: MinConfOpt = None,
@@ -295,7 +303,7 @@ def articles(
 def show(
     article_id: Annotated[str, typer.Argument(help="Article id or a unique prefix of it.")],
     db: DbOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: TableJsonOpt = "table",
 ) -> None:
     """Show one article: metadata, where it was seen, skip ranges and quotes.
 
@@ -429,10 +437,29 @@ def reprocess(db: DbOpt = None) -> None:
     """
     from onrecord.pipeline import reprocess as run
 
-    store = _store(db)
+    store = _store(db, link_notice=False)
     with _Progress("reprocessing") as progress:
         n = run(store, progress=progress)
     err.print(f"reprocessed {n} articles; {store.count('quotes')} quotes, {store.count('speakers')} speakers")
+
+
+@app.command()
+def relink(db: DbOpt = None) -> None:
+    """Link speakers, roles and statements over the whole store again (after an interrupted run).
+
+    Ingest and reprocess link by themselves; this finishes linking a killed run left due.
+
+    Example: onrecord relink --db news.db
+    """
+    from onrecord.pipeline import relink as run
+
+    store = _store(db, link_notice=False)
+    t0 = time.perf_counter()
+    run(store)
+    err.print(
+        f"linked {store.count('quotes')} quotes: {store.count('speakers')} speakers,"
+        f" {store.count('statements')} statements ({time.perf_counter() - t0:.1f}s)"
+    )
 
 
 # --------------------------------------------------------------- speakers
@@ -503,7 +530,7 @@ def speakers_rename(
 def _correct(ctx: typer.Context, db: str | None, op: str, args: dict[str, str]) -> None:
     from onrecord.pipeline import relink
 
-    store = _store(_ctx_db(ctx, db))
+    store = _store(_ctx_db(ctx, db), link_notice=False)
     names = [v for k, v in args.items() if k in ("keep", "merge", "speaker")]
     for name in names:
         if not store.speaker_keys_matching(name):
@@ -517,7 +544,7 @@ def _correct(ctx: typer.Context, db: str | None, op: str, args: dict[str, str]) 
 def speaker(
     name: Annotated[str, typer.Argument(help="Name, alias or key.")],
     db: DbOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: TableJsonOpt = "table",
 ) -> None:
     """One speaker: aliases, roles with dates, statement count, first/last seen, outlets.
 
@@ -648,7 +675,7 @@ def statements(
 def statement(
     statement_id: Annotated[str, typer.Argument(help="Statement id or a unique prefix.")],
     db: DbOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: TableJsonOpt = "table",
 ) -> None:
     """One statement: every report and the word-level diff of the variants.
 

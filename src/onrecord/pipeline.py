@@ -107,6 +107,7 @@ def ingest(
     """
     from onrecord.dedup import ArticleState, Deduplicator
     from onrecord.ingest import normalise_body, read_inputs
+    from onrecord.store import ArticleRejected
 
     t0 = time.perf_counter()
     summary = IngestSummary()
@@ -133,27 +134,39 @@ def ingest(
             ExtractedArticle(a, []) for a in articles
         )
         for (article, res), done in zip(pending, results, strict=True):
-            store.add_article(
-                article,
-                done.quotes,
-                duplicate_of=res.duplicate_of,
-                similarity=res.similarity,
-                story_id=res.story_id,
-                signature=res.signature,
-                story_features=res.story_features,
-            )
+            try:
+                stored = store.add_article(
+                    article,
+                    done.quotes,
+                    duplicate_of=res.duplicate_of,
+                    similarity=res.similarity,
+                    story_id=res.story_id,
+                    signature=res.signature,
+                    story_features=res.story_features,
+                )
+            except ArticleRejected as exc:  # this article only; the run goes on
+                summary.new -= 1
+                fail(Failure(article.source_path or "-", str(exc), article.source_record))
+                continue
+            if not stored:  # another writer stored it first: this copy is a sighting
+                summary.new -= 1
+                summary.exact_duplicates += 1
+                continue
             if res.repointed:
                 store.repoint_duplicates(article.id, res.repointed)
             summary.quotes += len(done.quotes)
         pending.clear()
         pending_ids.clear()
 
+    def fail(failure: Failure) -> None:
+        summary.failed.append(failure)
+        if on_failure:
+            on_failure(failure)
+
     for item in read_inputs(paths, max_bytes=max_bytes, stdin=stdin):
         handled += 1
         if isinstance(item, Failure):
-            summary.failed.append(item)
-            if on_failure:
-                on_failure(item)
+            fail(item)
             continue
         if progress:
             progress(handled, item.source_path or "-")
@@ -177,7 +190,8 @@ def ingest(
             flush()
     flush()
     store.refresh_search_index()
-    if link and summary.new:
+    # Also when nothing is new: an earlier run may have been killed before its linking finished.
+    if link and (summary.new or store.link_due()):
         relink(store)
         summary.linked = True
     summary.seconds = time.perf_counter() - t0
@@ -208,29 +222,34 @@ def relink(store: Any, *, embedder: Any = None) -> Any:
         )
         for r in store.list_imported_roles()
     ]
+    as_of = store.changes()  # read first: what is written while linking runs stays due
     result = link_corpus(
         store.iter_article_quotes(), corrections=corrections, imported_roles=imported, embedder=embedder
     )
-    store.replace_links(result)
+    store.replace_links(result, as_of=as_of)
     return result
 
 
 def reprocess(store: Any, *, progress: ProgressFn | None = None, batch_size: int = 32) -> int:
     """Re-extract quotes of every stored article with the current extractor, then relink.
 
-    All old quotes are replaced in one transaction: an interrupted reprocess
-    leaves the store exactly as it was.
+    Each batch of articles has its new quotes swapped in by one transaction, so other
+    writers (an ingest, an upload) wait seconds, not the whole run. An interrupted reprocess
+    leaves every article with either its old or its new quotes, never a mix, and the store
+    knows linking is due: the next ingest, reprocess or relink finishes it.
     """
-    counter = {"n": 0}
-
-    def pairs() -> Iterator[tuple[Article, list[Quote]]]:
-        for done in extract_articles(store.iter_articles(), batch_size=batch_size):
-            counter["n"] += 1
-            if progress:
-                progress(counter["n"], done.article.id)
-            yield done.article, done.quotes
-
-    store.replace_all_quotes(pairs())
+    n = 0
+    batch: list[tuple[Article, list[Quote]]] = []
+    for done in extract_articles(store.iter_articles(), batch_size=batch_size):
+        n += 1
+        if progress:
+            progress(n, done.article.id)
+        batch.append((done.article, done.quotes))
+        if len(batch) >= batch_size:
+            store.replace_all_quotes(batch)
+            batch = []
+    if batch:
+        store.replace_all_quotes(batch)
     store.refresh_search_index()
     relink(store)
-    return counter["n"]
+    return n

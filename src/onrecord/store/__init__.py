@@ -32,6 +32,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from onrecord.models import Article, Quote, SkipRange, Span
 from onrecord.store import schema as t
@@ -42,6 +43,20 @@ DEFAULT_DB = "onrecord.db"
 
 class StoreError(Exception):
     """A store problem worth one line to the user (bad path, newer schema, ...)."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock for longer than we were willing to wait."""
+
+
+class ArticleRejected(StoreError):
+    """The database refused one article (bad value for this backend): that article fails, the run goes on."""
+
+
+# SQLite waits this long for another writer's transaction before giving up (ONRECORD_LOCK_TIMEOUT, seconds).
+LOCK_TIMEOUT_S = 120.0
+# PostgreSQL: every write transaction takes this advisory lock, so writers queue instead of racing.
+_PG_WRITE_LOCK = 7_214_001
 
 
 def resolve_db_url(db: str | None = None) -> str:
@@ -98,12 +113,37 @@ class Store:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        # Write transactions go through this engine: on SQLite they BEGIN IMMEDIATE (see _sqlite_begin).
+        self._writer = self.engine.execution_options(onrecord_write=True)
         self.migrate()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction, serialised against every other writer of this database.
+
+        SQLite: BEGIN IMMEDIATE takes the write lock before the first read, so a value read in
+        the transaction (the next ``seq``) cannot be taken by another process meanwhile; a
+        writer waits up to LOCK_TIMEOUT_S for the lock. PostgreSQL: a transaction-level
+        advisory lock does the same. Either way, two writers queue; they never interleave.
+        """
+        try:
+            with self._writer.begin() as conn:
+                if not self.is_sqlite:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                yield conn
+        except OperationalError as exc:
+            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                raise StoreBusy(
+                    f"another process is writing to {self.url} and held it over {_lock_timeout():.0f}s;"
+                    " run this again when it has finished (nothing was lost)"
+                ) from None
+            raise
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> int:
         """Run the migrations this database has not seen; returns the version."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             t.meta.create(conn, checkfirst=True)
             row = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).first()
             current = int(row[0]) if row else 0
@@ -131,11 +171,18 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             yield conn
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def files(self) -> list[Path]:
+        """The files this database lives in (SQLite), which an ingest must never read as input."""
+        if not self.is_sqlite or not self.engine.url.database or self.engine.url.database == ":memory:":
+            return []
+        path = Path(self.engine.url.database)
+        return [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
 
     # --------------------------------------------------------------- articles
     def has_article(self, article_id: str) -> bool:
@@ -144,7 +191,7 @@ class Store:
 
     def add_sighting(self, article_id: str, source_path: str | None, source_record: int | None) -> bool:
         """Record one more place an article was seen; False when already recorded."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             return self._add_sighting(conn, article_id, source_path, source_record)
 
     def _add_sighting(
@@ -168,40 +215,71 @@ class Store:
         story_id: str | None = None,
         signature: bytes | None = None,
         story_features: Any = None,
-    ) -> None:
-        """Store one article, its first sighting and its quotes in one transaction."""
-        with self.engine.begin() as conn:
-            seq = conn.execute(_NEXT_SEQ).scalar_one() + 1
-            conn.execute(
-                _INSERT_ARTICLE,
-                dict(
-                    id=article.id,
-                    title=article.title,
-                    outlet=article.outlet,
-                    url=article.url,
-                    authors=list(article.authors),
-                    published=article.published,
-                    published_raw=article.published_raw,
-                    language=article.language,
-                    format=article.format,
-                    source_path=article.source_path,
-                    source_record=article.source_record,
-                    text=article.text,
-                    title_span=article.title_span.to_list() if article.title_span else None,
-                    skip_ranges=[asdict(r) for r in article.skip_ranges],
-                    extra=article.extra,
-                    duplicate_of=duplicate_of,
-                    similarity=similarity,
-                    story_id=story_id,
-                    signature=signature,
-                    story_features=_jsonable(story_features),
-                    ingested_at=_now(),
-                    seq=seq,
-                    fts_indexed=False,
-                ),
-            )
+    ) -> bool:
+        """Store one article, its first sighting and its quotes in one transaction.
+
+        Returns False when another writer stored the same article first: this copy is then
+        recorded as one more sighting. Raises ``ArticleRejected`` when the database refuses
+        this article's values; nothing else is affected.
+        """
+        try:
+            with self._write() as conn:
+                return self._add_article(
+                    conn, article, quotes, duplicate_of=duplicate_of, similarity=similarity, story_id=story_id,
+                    signature=signature, story_features=story_features,
+                )
+        except (DataError, IntegrityError) as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise ArticleRejected(f"the database refused article {article.id}: {reason}") from None
+
+    def _add_article(
+        self,
+        conn: Connection,
+        article: Article,
+        quotes: Sequence[Quote],
+        *,
+        duplicate_of: str | None,
+        similarity: float | None,
+        story_id: str | None,
+        signature: bytes | None,
+        story_features: Any,
+    ) -> bool:
+        if conn.execute(_HAS_ARTICLE, {"id": article.id}).first() is not None:
             self._add_sighting(conn, article.id, article.source_path, article.source_record)
-            self._insert_quotes(conn, article, quotes)
+            return False
+        seq = conn.execute(_NEXT_SEQ).scalar_one() + 1
+        conn.execute(
+            _INSERT_ARTICLE,
+            dict(
+                id=article.id,
+                title=article.title,
+                outlet=article.outlet,
+                url=article.url,
+                authors=list(article.authors),
+                published=article.published,
+                published_raw=article.published_raw,
+                language=article.language,
+                format=article.format,
+                source_path=article.source_path,
+                source_record=article.source_record,
+                text=article.text,
+                title_span=article.title_span.to_list() if article.title_span else None,
+                skip_ranges=[asdict(r) for r in article.skip_ranges],
+                extra=article.extra,
+                duplicate_of=duplicate_of,
+                similarity=similarity,
+                story_id=story_id,
+                signature=signature,
+                story_features=_jsonable(story_features),
+                ingested_at=_now(),
+                seq=seq,
+                fts_indexed=False,
+            ),
+        )
+        self._add_sighting(conn, article.id, article.source_path, article.source_record)
+        self._insert_quotes(conn, article, quotes)
+        _mark_changed(conn)
+        return True
 
     def _insert_quotes(self, conn: Connection, article: Article, quotes: Sequence[Quote]) -> None:
         rows = [
@@ -232,7 +310,7 @@ class Store:
     def replace_quotes(self, article: Article, quotes: Sequence[Quote], conn: Connection | None = None) -> None:
         """Swap an article's quotes for new ones (reprocess), atomically."""
         if conn is None:
-            with self.engine.begin() as c:
+            with self._write() as c:
                 self.replace_quotes(article, quotes, c)
             return
         if self.is_sqlite:
@@ -246,6 +324,7 @@ class Store:
         conn.execute(
             update(t.articles).where(t.articles.c.id == article.id).values(fts_indexed=False, extra=article.extra)
         )
+        _mark_changed(conn)
 
     def refresh_search_index(self, batch: int = 500) -> int:
         """Add full-text rows for articles (and their quotes) not indexed yet; returns how many.
@@ -257,7 +336,7 @@ class Store:
             return 0
         done = 0
         while True:
-            with self.engine.begin() as conn:
+            with self._write() as conn:
                 rows = conn.execute(
                     select(t.articles.c.seq, t.articles.c.id, t.articles.c.title, t.articles.c.text,
                            t.articles.c.skip_ranges)
@@ -304,7 +383,7 @@ class Store:
     def replace_all_quotes(self, pairs: Iterable[tuple[Article, Sequence[Quote]]]) -> int:
         """Replace the quotes of many articles in a single transaction (reprocess)."""
         n = 0
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for article, quotes in pairs:
                 self.replace_quotes(article, quotes, conn)
                 n += 1
@@ -312,7 +391,7 @@ class Store:
 
     def repoint_duplicates(self, root_id: str, similarities: dict[str, float]) -> None:
         """An earlier copy arrived late: its near-duplicates now point at it."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for aid, sim in similarities.items():
                 conn.execute(
                     update(t.articles).where(t.articles.c.id == aid).values(duplicate_of=root_id, similarity=sim)
@@ -608,12 +687,28 @@ class Store:
         return {"query": query, "quotes": quotes, "articles": []}
 
     # ---------------------------------------------------------------- linking
-    def replace_links(self, result: Any) -> None:
-        """Store a ``speakers.LinkResult`` in place of the previous one, atomically."""
+    def changes(self) -> int:
+        """How many changes linking depends on were written so far (articles, quotes, corrections)."""
+        with self.engine.connect() as conn:
+            return _meta_int(conn, "changes")
+
+    def link_due(self) -> bool:
+        """True when something was written since the last complete linking (an interrupted run)."""
+        with self.engine.connect() as conn:
+            return _meta_int(conn, "changes") > _meta_int(conn, "linked")
+
+    def replace_links(self, result: Any, *, as_of: int | None = None) -> None:
+        """Store a ``speakers.LinkResult`` in place of the previous one, atomically.
+
+        ``as_of`` is ``changes()`` read before linking read the store: writes after it keep
+        linking due, so a concurrent ingest is never marked as linked without being so.
+        """
         from onrecord.store.links import write_link_result
 
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             write_link_result(conn, result)
+            seen = _meta_int(conn, "changes") if as_of is None else as_of
+            _set_meta(conn, "linked", str(max(seen, _meta_int(conn, "linked"))))
 
     def speaker_keys_matching(self, name: str) -> list[str]:
         """Keys of speakers whose key, name or any alias equals ``name`` (case and accents folded)."""
@@ -737,8 +832,9 @@ class Store:
 
     # ------------------------------------------------------------ corrections
     def add_correction(self, op: str, **args: Any) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(insert(t.corrections).values(op=op, args=args, created_at=_now()))
+            _mark_changed(conn)
 
     def list_corrections(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -747,7 +843,7 @@ class Store:
     def import_roles(self, rows: Iterable[dict[str, Any]]) -> int:
         """Add imported roles (title, organisation, person, start, end); returns how many were new."""
         added = 0
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for r in rows:
                 exists = conn.execute(
                     select(t.imported_roles.c.id).where(
@@ -765,6 +861,8 @@ class Store:
                     continue
                 conn.execute(insert(t.imported_roles).values(**r))
                 added += 1
+            if added:
+                _mark_changed(conn)
         return added
 
     def list_imported_roles(self) -> list[dict[str, Any]]:
@@ -782,7 +880,7 @@ class Store:
         return [(r[0], r[1]) for r in rows]
 
     def put_embeddings(self, model: str, rows: Iterable[tuple[str, bytes]]) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 insert(t.quote_embeddings), [{"quote_id": q, "model": model, "vector": v} for q, v in rows]
             )
@@ -958,13 +1056,44 @@ _INSERT_QUOTE = insert(t.quotes)
 _NEXT_SEQ = select(func.coalesce(func.max(t.articles.c.seq), 0))
 
 
+def _lock_timeout() -> float:
+    try:
+        return float(os.environ.get("ONRECORD_LOCK_TIMEOUT", LOCK_TIMEOUT_S))
+    except ValueError:
+        return LOCK_TIMEOUT_S
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Emit BEGIN ourselves: IMMEDIATE for writes (the lock first), deferred for reads."""
+    write = conn.get_execution_options().get("onrecord_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _meta_int(conn: Connection, key: str) -> int:
+    value = conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).scalar()
+    return int(value) if value is not None else 0
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    if conn.execute(update(t.meta).where(t.meta.c.key == key).values(value=value)).rowcount == 0:
+        conn.execute(insert(t.meta).values(key=key, value=value))
+
+
+def _mark_changed(conn: Connection) -> None:
+    """Count one change to what linking reads; linking is due until it has seen this count."""
+    _set_meta(conn, "changes", str(_meta_int(conn, "changes") + 1))
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own implicit BEGIN comes only before a write, after a read may already have
+    # seen an older state; _sqlite_begin emits BEGIN instead (SQLAlchemy's documented recipe).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL: readers never wait on an ingest; NORMAL is durable enough with WAL.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(_lock_timeout() * 1000)}")
     cur.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, text, update
+from sqlalchemy import Connection, delete, insert, null, text, update
 
 from onrecord.store import schema as t
 
@@ -31,12 +31,12 @@ def write_link_result(conn: Connection, result: Any) -> None:
     conn.execute(delete(t.statements))
     conn.execute(
         update(t.quotes).values(
-            speaker_keys=None,
+            speaker_keys=null(),
             said_date=None,
             said_date_basis=None,
             said_date_precision=None,
-            topics=None,
-            organisations=None,
+            topics=null(),
+            organisations=null(),
             statement_id=None,
         )
     )

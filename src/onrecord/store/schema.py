@@ -32,6 +32,9 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Python None is SQL NULL on every backend (SQLAlchemy's JSON default writes JSON 'null' on PostgreSQL).
+NullableJSON = JSON(none_as_null=True)
+
 meta = Table(
     "meta",
     metadata,
@@ -54,7 +57,7 @@ articles = Table(
     Column("source_path", Text),
     Column("source_record", Integer),
     Column("text", Text, nullable=False),
-    Column("title_span", JSON),
+    Column("title_span", NullableJSON),
     Column("skip_ranges", JSON, nullable=False),
     Column("extra", JSON, nullable=False),
     # Deduplication outcome: a near-duplicate points at its earliest copy.
@@ -63,7 +66,7 @@ articles = Table(
     Column("story_id", String(64)),
     # What the deduplicator needs to rebuild its indexes without the texts.
     Column("signature", LargeBinary),
-    Column("story_features", JSON),
+    Column("story_features", NullableJSON),
     Column("ingested_at", String(40), nullable=False),
     Column("seq", Integer, nullable=False),  # ingest order, for stable listings; rowid of its FTS row
     # Full-text rows are derived data, built in bulk after commits (10x cheaper than per article).
@@ -72,7 +75,7 @@ articles = Table(
 Index("ix_articles_fts_pending", articles.c.fts_indexed)
 Index("ix_articles_published", articles.c.published)
 Index("ix_articles_story", articles.c.story_id)
-Index("ix_articles_seq", articles.c.seq)
+Index("ux_articles_seq", articles.c.seq, unique=True)
 
 # Every place an article was seen: exact copies are stored once, seen many times.
 sightings = Table(
@@ -97,20 +100,20 @@ quotes = Table(
     Column("content_text", Text, nullable=False),
     Column("content_spans", JSON, nullable=False),
     Column("cue_text", Text),
-    Column("cue_spans", JSON),
+    Column("cue_spans", NullableJSON),
     Column("source_text", Text),
-    Column("source_spans", JSON),
+    Column("source_spans", NullableJSON),
     Column("speakers", JSON, nullable=False),  # in-article attribution with its evidence
     Column("confidence", Float, nullable=False),
-    Column("sentence", JSON),
+    Column("sentence", NullableJSON),
     # Filled by linking: the speaker record(s), when it was said, what it is about.
-    Column("speaker_keys", JSON),
+    Column("speaker_keys", NullableJSON),
     Column("speaker_names", Text),
     Column("said_date", String(40)),
     Column("said_date_basis", Text),
     Column("said_date_precision", String(8)),
-    Column("topics", JSON),
-    Column("organisations", JSON),
+    Column("topics", NullableJSON),
+    Column("organisations", NullableJSON),
     Column("statement_id", String(64)),
     Column("act", String(16)),  # speech | thought (v4; NULL on quotes extracted before it)
     Column("rule", String(64)),  # the rule or model that produced the quote (v4)
@@ -143,7 +146,7 @@ roles = Table(
     Column("start", String(40)),
     Column("end", String(40)),
     Column("source", String(16), nullable=False),
-    Column("evidence", JSON),
+    Column("evidence", NullableJSON),
 )
 Index("ix_roles_speaker", roles.c.speaker_key)
 
@@ -157,7 +160,7 @@ statements = Table(
     Column("drift", Boolean, nullable=False),
     Column("report_count", Integer, nullable=False),
     Column("text", Text, nullable=False),  # the earliest report's wording
-    Column("diff", JSON),
+    Column("diff", NullableJSON),
     Column("reports", JSON, nullable=False),
 )
 Index("ix_statements_speaker", statements.c.speaker_key)
@@ -265,5 +268,52 @@ def _v4_quote_act_rule(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_quotes_act ON quotes (act)"))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create, _v2_quote_embeddings, _v3_link_rows, _v4_quote_act_rule]
+# v5: one seq per article (two writers could take the same one), JSON null as SQL NULL, linking state.
+def _v5_unique_seq(conn: Connection) -> None:
+    dupes = conn.execute(
+        text(
+            "SELECT id FROM articles a WHERE EXISTS "
+            "(SELECT 1 FROM articles b WHERE b.seq = a.seq AND b.id < a.id) ORDER BY seq, id"
+        )
+    ).scalars().all()
+    top = conn.execute(text("SELECT coalesce(max(seq), 0) FROM articles")).scalar_one()
+    for i, aid in enumerate(dupes, start=1):
+        # A new seq is a new full-text rowid: index it again.
+        conn.execute(
+            text("UPDATE articles SET seq = :s, fts_indexed = :f WHERE id = :id"), {"s": top + i, "f": False, "id": aid}
+        )
+    if dupes and conn.dialect.name == "sqlite":
+        conn.execute(text("DELETE FROM articles_fts"))
+        conn.execute(text("DELETE FROM quotes_fts"))
+        conn.execute(text("UPDATE articles SET fts_indexed = 0"))
+    conn.execute(text("DROP INDEX IF EXISTS ix_articles_seq"))
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_articles_seq ON articles (seq)"))
+    if conn.dialect.name == "postgresql":
+        for table, cols in _NULLABLE_JSON.items():
+            for col in cols:
+                conn.execute(text(f'UPDATE {table} SET "{col}" = NULL WHERE "{col}"::text = \'null\''))
+    # Linking state: a store whose quotes were never linked (a kill during linking) is due.
+    quotes_n = conn.execute(text("SELECT count(*) FROM quotes")).scalar_one()
+    linked_n = conn.execute(text("SELECT count(*) FROM speakers")).scalar_one()
+    due = quotes_n > 0 and linked_n == 0
+    for key, value in (("changes", "1" if due else "0"), ("linked", "0")):
+        conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": key})
+        conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+
+
+_NULLABLE_JSON = {
+    "articles": ["title_span", "story_features"],
+    "quotes": ["cue_spans", "source_spans", "sentence", "speaker_keys", "topics", "organisations"],
+    "statements": ["diff"],
+    "roles": ["evidence"],
+}
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _v1_create,
+    _v2_quote_embeddings,
+    _v3_link_rows,
+    _v4_quote_act_rule,
+    _v5_unique_seq,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
