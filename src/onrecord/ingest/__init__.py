@@ -23,12 +23,12 @@ from typing import Any
 from onrecord.ingest.build import build_article
 from onrecord.ingest.clean import compute_skip_ranges
 from onrecord.ingest.dates import ParsedDate, parse_date
-from onrecord.ingest.errors import InputError
+from onrecord.ingest.errors import InputError, first_line, one_line, unexpected
 from onrecord.ingest.language import guess_language
 from onrecord.ingest.normalise import article_id, normalise_body
 from onrecord.ingest.readers.warc import sniff_warc
 from onrecord.ingest.registry import READERS, choose_reader, reader
-from onrecord.ingest.source import expand_paths, gunzipped, open_source
+from onrecord.ingest.source import STDIN_NAME, expand_paths, gunzipped, is_sqlite_file, open_source
 from onrecord.models import Article, Failure
 
 DEFAULT_MAX_BYTES = 20_000_000
@@ -52,22 +52,52 @@ __all__ = [
 
 
 def read_inputs(
-    paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES, stdin: Any = None
+    paths: Iterable[str] | str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    stdin: Any = None,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> Iterator[Article | Failure]:
     """Every article in ``paths`` (files, folders read recursively, glob patterns, "-" for stdin).
 
     Yields an ``Article`` per article and a ``Failure`` (one human line) per input or
     record that cannot be read; a failure never stops the inputs after it. ``stdin`` is
     the stream "-" reads (default ``sys.stdin``). Whole-file formats refuse files over
-    ``max_bytes``; streaming formats (JSONL, WARC) apply it to each record.
+    ``max_bytes``; streaming formats (JSONL, WARC) apply it to each record, and a gzipped
+    file to its decompressed size.
+
+    Each file is read once per run, however many paths lead to it (``source_path`` is the
+    first path that did); files in ``exclude`` are never read (the database being written
+    to), nor are SQLite databases found in folders.
     """
     if isinstance(paths, str | os.PathLike):  # one path, not an iterable of characters
         paths = [os.fspath(paths)]
+    paths = [os.fspath(p) for p in paths]
+    named = set(paths)
+    seen = {os.path.realpath(os.fspath(p)) for p in exclude}
     for path in expand_paths(paths):
         if isinstance(path, Failure):
-            yield path
+            yield _one_line_failure(path)
             continue
-        yield from read_path(path, max_bytes=max_bytes, stdin=stdin)
+        if path != STDIN_NAME:
+            real = os.path.realpath(path)
+            if real in seen:
+                continue
+            seen.add(real)
+            if is_sqlite_file(path):
+                if path in named:  # asked for by name: say why nothing comes of it
+                    yield Failure(path, "SQLite database, not news input: skipped")
+                continue
+        for item in read_path(path, max_bytes=max_bytes, stdin=stdin):
+            yield _one_line_failure(item) if isinstance(item, Failure) else item
+
+
+def _one_line_failure(failure: Failure) -> Failure:
+    """The promise of one non-empty line per failure, kept whatever a reader wrote."""
+    reason = one_line(failure.reason or "", "unreadable input")
+    if reason != failure.reason:
+        failure.reason = reason
+    return failure
 
 
 def read_path(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, stdin: Any = None) -> Iterator[Article | Failure]:
@@ -81,10 +111,10 @@ def read_path(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, stdin: Any = Non
     except InputError as error:
         yield Failure(path, error.reason, error.record)
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
-        yield Failure(path, f"corrupt or truncated gzip data ({error})" if str(error) else "corrupt gzip data")
+        detail = first_line(str(error))
+        yield Failure(path, f"corrupt or truncated gzip data ({detail})" if detail else "corrupt gzip data")
     except Exception as error:  # a reader bug must not end the run or show a traceback
-        message = str(error).splitlines()[0] if str(error) else ""
-        yield Failure(path, f"unexpected {type(error).__name__} while reading{': ' + message if message else ''}")
+        yield Failure(path, unexpected(error))
 
 
 _BUILD_FIELDS = frozenset(
