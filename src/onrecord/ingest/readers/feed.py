@@ -6,6 +6,7 @@ text; ``source_record`` is the 1-based entry number; the feed's title is the out
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,7 +14,8 @@ from typing import Any
 
 from onrecord.ingest.build import build_article
 from onrecord.ingest.dates import ParsedDate, parse_date
-from onrecord.ingest.errors import InputError
+from onrecord.ingest.decode import declared_charset, decode_text
+from onrecord.ingest.errors import InputError, first_line, unexpected
 from onrecord.ingest.htmltext import html_to_text, looks_like_html
 from onrecord.ingest.registry import reader
 from onrecord.ingest.source import Source
@@ -24,8 +26,7 @@ _FEED_START = re.compile(
     rb"<(?:rss|feed|rdf:RDF)\b",
     re.I | re.S,
 )
-
-
+_XML_DECLARED_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"'>]*\2""")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _EMAIL_AND_NAME = re.compile(r"^\s*[^@\s]+@[^@\s]+\s*\((.+)\)\s*$")
 
@@ -77,42 +78,64 @@ def _entry_authors(entry: Any) -> list[str]:
     return names
 
 
+def _as_utf8_feed(data: bytes) -> tuple[bytes, dict[str, str]]:
+    """The feed re-encoded as UTF-8 (with its XML declaration saying so), and the decoding note.
+
+    feedparser's own guessing leaves undeclared legacy encodings (EUC-KR, KOI8-R, ...) as
+    mojibake and trips over bogus declarations; ``decode_text`` detects them properly.
+    """
+    decoded = decode_text(data, declared_charset(data))
+    text = _XML_DECLARED_ENCODING.sub(r'\g<1>"utf-8"', decoded.text, count=1)
+    return text.encode("utf-8", "surrogatepass"), decoded.extra()
+
+
+def _entry_article(
+    entry: Any, number: int, source: Source, channel: Any, decoding: dict[str, str]
+) -> Article | Failure:
+    title = (entry.get("title") or "").strip() or None
+    body = _entry_body(entry)
+    if not body:
+        return Failure(source.name, f"feed entry {number} has no text", number)
+    text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
+    extra: dict[str, Any] = dict(decoding)
+    if entry.get("id"):
+        extra["guid"] = entry["id"]
+    tags = [t.get("term") for t in entry.get("tags") or [] if t.get("term")]
+    if tags:
+        extra["tags"] = tags
+    return build_article(
+        text,
+        format="feed",
+        source_path=source.name,
+        source_record=number,
+        title=title,
+        url=entry.get("link"),
+        outlet=(channel.get("title") or "").strip() or None,
+        authors=_entry_authors(entry),
+        published=_entry_date(entry),
+        language=entry.get("language") or channel.get("language"),
+        extra=extra,
+    )
+
+
 @reader("feed", extensions=(".rss", ".atom", ".xml"), sniff=sniff_feed, priority=25)
 def read_feed(source: Source) -> Iterator[Article | Failure]:
     import feedparser
 
-    parsed = feedparser.parse(source.read_bytes())
+    data, decoding = _as_utf8_feed(source.read_bytes())
+    # A stream, never bytes or str: feedparser would take those for a file name or URL to open.
+    parsed = feedparser.parse(io.BytesIO(data))
     entries = parsed.get("entries") or []
     if not entries:
         if parsed.get("bozo"):
-            problem = str(parsed.get("bozo_exception") or "not a well-formed feed")
+            problem = first_line(str(parsed.get("bozo_exception") or "")) or "not a well-formed feed"
             raise InputError(f"broken feed: {problem}")
         raise InputError("feed has no entries")
     channel = parsed.get("feed") or {}
-    outlet = (channel.get("title") or "").strip() or None
     for number, entry in enumerate(entries, start=1):
-        title = (entry.get("title") or "").strip() or None
-        body = _entry_body(entry)
-        if not body:
-            yield Failure(source.name, f"feed entry {number} has no text", number)
-            continue
-        text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
-        extra: dict[str, Any] = {}
-        if entry.get("id"):
-            extra["guid"] = entry["id"]
-        tags = [t.get("term") for t in entry.get("tags") or [] if t.get("term")]
-        if tags:
-            extra["tags"] = tags
-        yield build_article(
-            text,
-            format="feed",
-            source_path=source.name,
-            source_record=number,
-            title=title,
-            url=entry.get("link"),
-            outlet=outlet,
-            authors=_entry_authors(entry),
-            published=_entry_date(entry),
-            language=entry.get("language") or channel.get("language"),
-            extra=extra,
-        )
+        try:
+            yield _entry_article(entry, number, source, channel, decoding)
+        except InputError as error:
+            yield Failure(source.name, error.reason, number)
+        except Exception as error:  # one odd entry must not lose the entries after it
+            yield Failure(source.name, unexpected(error, f"in feed entry {number}"), number)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from onrecord.ingest.build import build_article
 from onrecord.ingest.dates import ParsedDate, parse_date
-from onrecord.ingest.decode import decode_bytes
+from onrecord.ingest.decode import declared_charset, decode_text
 from onrecord.ingest.errors import InputError
 from onrecord.ingest.registry import reader
 from onrecord.ingest.source import Source
@@ -23,6 +23,9 @@ from onrecord.models import Article, Failure
 _HTML_START = re.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
+# A page after junk (a PHP warning, a stray line): a doctype, or an <html> tag opening a line.
+_HTML_LATER = re.compile(rb"<!doctype\s+html\b|(?:^|\n)[ \t]*<html\b", re.I)
+SNIFF_BYTES = 4096
 _AUTHOR_SPLIT = re.compile(r"\s*;\s*")
 _META_TAG = re.compile(r"<meta\b[^>]*>", re.I)
 _ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -50,7 +53,8 @@ for _name in ("trafilatura", "htmldate", "courlan"):
 
 
 def sniff_html(head: bytes) -> bool:
-    return bool(_HTML_START.match(head.lstrip(b"\xef\xbb\xbf")[:4096]))
+    head = head.lstrip(b"\xef\xbb\xbf")[:SNIFF_BYTES]
+    return bool(_HTML_START.match(head) or _HTML_LATER.search(head))
 
 
 def _meta_date(html: str) -> ParsedDate | None:
@@ -138,5 +142,8 @@ def article_from_html(
 
 @reader("html", extensions=(".html", ".htm", ".xhtml", ".shtml"), sniff=sniff_html, priority=30)
 def read_html(source: Source) -> Iterator[Article | Failure]:
-    html = decode_bytes(source.read_bytes())
-    yield article_from_html(html, format="html", source_path=source.name)
+    data = source.read_bytes()
+    decoded = decode_text(data, declared_charset(data))
+    article = article_from_html(decoded.text, format="html", source_path=source.name)
+    article.extra.update(decoded.extra())
+    yield article
