@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from onrecord.ingest.build import build_article
-from onrecord.ingest.decode import binary_kind, decode_bytes
-from onrecord.ingest.errors import InputError
+from onrecord.ingest.decode import binary_kind, decode_text
+from onrecord.ingest.errors import InputError, unexpected
 from onrecord.ingest.htmltext import html_to_text
 from onrecord.ingest.registry import reader
 from onrecord.ingest.source import Source, check_size
@@ -33,6 +33,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 _KNOWN = {name for names in FIELDS.values() for name in names}
 _HTML_BLOCKS = re.compile(r"<(?:p|div|br|article|h[1-6]|li)\b[^>]*>", re.I)
+SKIP_CHUNK = 1 << 20  # the rest of an over-long line is read past in pieces this big
 _BY = re.compile(r"^\s*by\s+", re.I)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b)\s*")
 
@@ -104,27 +105,59 @@ def article_from_record(record: dict[str, Any], *, source_path: str, line_number
     )
 
 
-def _parse_line(raw: bytes, line_number: int, max_bytes: int) -> dict[str, Any]:
+def _decode_line(raw: bytes, line_number: int) -> tuple[str, dict[str, str]]:
+    """The line as text, and ``{"decoding": ...}`` when it was not clean UTF-8."""
     try:
-        check_size(len(raw), max_bytes, what=f"line {line_number}")
+        return raw.decode("utf-8"), {}
+    except UnicodeDecodeError:
+        pass
+    try:
+        decoded = decode_text(raw)
+    except InputError as error:
+        raise InputError(f"line {line_number}: {error.reason}", record=line_number) from None
+    return decoded.text, decoded.extra()
+
+
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[bytes, int]]:
+    """Each line with its length; of a line over ``limit`` bytes only the start is ever held."""
+    while raw := stream.readline(limit + 1):
+        size, tail = len(raw), raw
+        while size > limit and not tail.endswith(b"\n") and (tail := stream.readline(SKIP_CHUNK)):
+            size += len(tail)
+        yield raw, size
+
+
+def _parse_line(raw: bytes, size: int, line_number: int, max_bytes: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON object on the line and the decoding note of the line."""
+    try:
+        check_size(size, max_bytes, what=f"line {line_number}")
     except InputError as error:
         raise InputError(error.reason, record=line_number) from None
+    line, decoding = _decode_line(raw, line_number)
     try:
-        line = raw.decode("utf-8").rstrip("\r\n")
-    except UnicodeDecodeError:
-        try:
-            line = decode_bytes(raw).rstrip("\r\n")
-        except InputError as error:
-            raise InputError(f"line {line_number}: {error.reason}", record=line_number) from None
-    try:
-        record = json.loads(line)
+        record = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as error:
         raise InputError(
             f"malformed JSON on line {line_number}: {error.msg} (column {error.colno})", record=line_number
         ) from None
+    except RecursionError:
+        raise InputError(f"JSON on line {line_number} is nested too deeply to read", record=line_number) from None
     if not isinstance(record, dict):
         raise InputError(f"line {line_number} is not a JSON object", record=line_number)
-    return record
+    return record, decoding
+
+
+def _read_line(raw: bytes, size: int, line_number: int, source: Source) -> Article | Failure:
+    """The article of one line, or its Failure: whatever goes wrong stays on this line."""
+    try:
+        record, decoding = _parse_line(raw, size, line_number, source.max_bytes)
+        article = article_from_record(record, source_path=source.name, line_number=line_number)
+    except InputError as error:
+        return Failure(source.name, error.reason, error.record)
+    except Exception as error:  # one odd record must not lose the lines after it
+        return Failure(source.name, unexpected(error, f"on line {line_number}"), line_number)
+    article.extra.update(decoding)
+    return article
 
 
 @reader("jsonl", extensions=(".jsonl", ".ndjson", ".jsonlines"), sniff=sniff_jsonl, priority=20)
@@ -133,17 +166,16 @@ def read_jsonl(source: Source) -> Iterator[Article | Failure]:
     if kind:
         raise InputError(f"binary file ({kind}), not JSONL")
     records = 0
+    line_number = 0
     with source.open() as stream:
-        for line_number, raw in enumerate(stream, start=1):
-            if line_number == 1:
-                raw = raw.removeprefix(b"\xef\xbb\xbf")
-            if not raw.strip():
-                continue
-            records += 1
-            try:
-                record = _parse_line(raw, line_number, source.max_bytes)
-                yield article_from_record(record, source_path=source.name, line_number=line_number)
-            except InputError as error:
-                yield Failure(source.name, error.reason, error.record)
+        try:
+            for line_number, (raw, size) in enumerate(_lines(stream, source.max_bytes), start=1):
+                if line_number == 1:
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")
+                if raw.strip():
+                    records += 1
+                    yield _read_line(raw, size, line_number, source)
+        except InputError as error:  # from the stream itself: a gzipped file inflating past the cap
+            raise InputError(f"{error.reason}; stopped after line {line_number}", record=line_number + 1) from None
     if records == 0:
         raise InputError("empty file")
