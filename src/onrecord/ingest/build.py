@@ -7,6 +7,7 @@ tag) wins over what the header lines say; the header only fills the gaps.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from onrecord.ingest.clean import compute_skip_ranges
@@ -16,6 +17,32 @@ from onrecord.ingest.language import guess_language, language_code
 from onrecord.ingest.normalise import article_id
 from onrecord.ingest.textlines import split_lines
 from onrecord.models import Article
+
+# C0 controls other than tab, LF and CR, plus lone surrogates (JSON "\\ud800"): databases
+# refuse them (PostgreSQL rejects NUL) and no reader means them as text. The
+# line-separating ones become a newline so that the lines they separate stay apart.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_LINE_BREAK_CONTROLS = frozenset("\x0b\x0c\x1c\x1d\x1e")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return "\n" if match.group() in _LINE_BREAK_CONTROLS else ""
+
+
+def scrub(value: str) -> str:
+    """``value`` without control characters (line-breaking ones become "\\n")."""
+    return _CONTROLS.sub(_replacement, value) if _CONTROLS.search(value) else value
+
+
+def scrub_value(value: Any) -> Any:
+    """``scrub`` applied to every string inside a JSON-like value (``extra`` goes to the database too)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(str(k)): scrub_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_value(v) for v in value]
+    return value
 
 
 def build_article(
@@ -37,8 +64,12 @@ def build_article(
     ``published`` may be a string, a ``ParsedDate``, a datetime or epoch seconds; when
     it cannot be read it is kept in ``extra["unparsed_date"]`` and the header is tried.
     Plain text (``format="text"``) without a ``title`` takes its first line as title.
+    Control characters are removed from ``text`` and the metadata first (see ``scrub``),
+    so every offset points into the text as stored.
     """
-    extra = dict(extra or {})
+    text = scrub(text)
+    title, url, outlet, authors = (scrub_value(v) for v in (title, url, outlet, authors))
+    extra = scrub_value(dict(extra or {}))
     lines = split_lines(text)
     header = analyse_header(
         text,
