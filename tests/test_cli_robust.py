@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,15 @@ def test_relink_finishes_what_an_unlinked_ingest_left(tmp_path: Path) -> None:
     after = run("speakers", "--db", db, "--format", "json")
     assert "not up to date" not in after.stderr
     assert "Ana Petrov" in after.stdout
+
+
+def test_ingesting_the_folder_that_holds_the_database_skips_the_database(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text('Talks\n\n"We are ready," Ana Petrov said.\n', encoding="utf-8")
+    for _ in range(2):  # the second run sees onrecord.db and its -wal/-shm files in the folder
+        proc = subprocess.run(
+            [*ONRECORD, "ingest", ".", "--format", "json"], capture_output=True, text=True, cwd=tmp_path, timeout=300
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert '"failed": []' in proc.stdout
+    summary = json.loads(proc.stdout)
+    assert summary["new"] == 0 and summary["already_stored"] == 1

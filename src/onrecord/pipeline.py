@@ -163,7 +163,7 @@ def ingest(
         if on_failure:
             on_failure(failure)
 
-    for item in read_inputs(paths, max_bytes=max_bytes, stdin=stdin):
+    for item in read_inputs(paths, max_bytes=max_bytes, stdin=stdin, exclude=store.files()):
         handled += 1
         if isinstance(item, Failure):
             fail(item)
