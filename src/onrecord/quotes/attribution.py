@@ -7,6 +7,7 @@ previous quote's speakers (``continuation``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from . import names as N
 _SENT_END_RE = re.compile(r"[.!?][\"\u201d\u2019]?\s")
 _SPLIT_AND_RE = re.compile(r"\s+and\s+|\s*&\s*")
 PRONOUN_WINDOW = 3000  # characters back to look for the antecedent of a pronoun
+PLACE_WINDOW = 2000  # characters either side of a long name that the place tagger may read
 _AGENT_OF_RE = re.compile(
     r"(?:[Aa]n?|[Tt]he|[Oo]ne)\s+(?:[\w\-]+\s+){0,2}?(?:spokes\w*|representative|official|report|study|paper|analysis|"
     r"statement|survey|post|blog post)\s+(?:for|of|from|at|by)\s+(?=[A-Z]|the\s+[A-Z])(?:the\s+)?"
@@ -36,8 +38,11 @@ def _without_place(text: str, p: N.PersonEntry, places: PlaceTagger) -> N.Person
     parts = p.name.split()
     if len(parts) < 3:
         return p
-    lo = max(text.rfind("\n", 0, p.span.start), text.rfind(". ", 0, p.span.start)) + 1
-    hi = min((i for i in (text.find("\n", p.span.end), text.find(". ", p.span.end)) if i >= 0), default=len(text))
+    # The sentence, searched for within a window: an unbounded search would scan a long text once per name.
+    w_lo, w_hi = max(0, p.span.start - PLACE_WINDOW), min(len(text), p.span.end + PLACE_WINDOW)
+    lo = max(text.rfind("\n", w_lo, p.span.start), text.rfind(". ", w_lo, p.span.start), w_lo - 1) + 1
+    ends = (text.find("\n", p.span.end, w_hi), text.find(". ", p.span.end, w_hi))
+    hi = min((i for i in ends if i >= 0), default=w_hi)
     for s, e in places(text[lo:hi]):
         if lo + s == p.span.start and lo + e < p.span.end:
             rest = text[lo + e : p.span.end].lstrip()
@@ -110,12 +115,66 @@ class History:
     """Speakers resolved so far in this article, in text order."""
 
     quoted: list[tuple[int, list[SpeakerRef]]] = field(default_factory=list)
+    # reach[i]: the furthest position among quoted[0..i], so a backward scan stops once the window is left
+    reach: list[int] = field(default_factory=list)
+
+    def add(self, pos: int, refs: list[SpeakerRef]) -> None:
+        self.quoted.append((pos, refs))
 
     def last(self, before: int, want: Callable[[list[SpeakerRef]], bool]) -> tuple[int, list[SpeakerRef]] | None:
-        for pos, refs in reversed(self.quoted):
+        reach = self._reach()
+        for i in range(len(self.quoted) - 1, -1, -1):
+            if before - reach[i] > PRONOUN_WINDOW:
+                break  # every earlier entry is out of the window too
+            pos, refs = self.quoted[i]
             if pos < before and before - pos <= PRONOUN_WINDOW and want(refs):
                 return pos, refs
         return None
+
+    def _reach(self) -> list[int]:
+        reach = self.reach
+        for pos, _ in self.quoted[len(reach) :]:
+            reach.append(max(pos, reach[-1]) if reach else pos)
+        return reach
+
+
+def _best_before(entries: list[tuple[int, int]], pos: int) -> tuple[int, int] | None:
+    """Of (start, index) pairs sorted, the last start before ``pos`` with its first index."""
+    k = bisect.bisect_left(entries, (pos, -1))
+    if k == 0:
+        return None
+    start = entries[k - 1][0]
+    return entries[bisect.bisect_left(entries, (start, -1))]
+
+
+class _EntryIndex:
+    """Entries grouped by key, each group sorted by (start, list index), to pick as the linear scan of
+    ``Attributor.full_name`` and ``by_title`` did: the first match in list order when it starts at the
+    position itself, else the latest start before the position (first in list order), else the first."""
+
+    def __init__(self) -> None:
+        self.groups: dict[object, list[tuple[int, int]]] = {}
+
+    def add(self, key: object, start: int, idx: int) -> None:
+        self.groups.setdefault(key, []).append((start, idx))
+
+    def freeze(self) -> None:
+        for g in self.groups.values():
+            g.sort()
+
+    def pick(self, keys: list[object], pos: int, entries: list[N.PersonEntry]) -> N.PersonEntry | None:
+        groups = [g for g in (self.groups.get(k) for k in keys) if g]
+        if not groups:
+            return None
+        first = min(min(i for _, i in g) for g in groups)
+        if entries[first].span.start == pos:
+            return entries[first]
+        best: tuple[int, int] | None = None
+        for g in groups:
+            got = _best_before(g, pos)
+            if got is not None and (best is None or got[0] > best[0] or (got[0] == best[0] and got[1] < best[1])):
+                best = got
+        return entries[best[1] if best is not None else first]
 
 
 class Attributor:
@@ -126,10 +185,11 @@ class Attributor:
         article: Article,
         quoted: Callable[[int], bool] | None = None,
         places: PlaceTagger | None = None,
+        people: list[N.PersonEntry] | None = None,
     ) -> None:
         self.text = article.text
         self.title_span = article.title_span
-        people = N.person_registry(self.text)
+        people = N.person_registry(self.text) if people is None else people  # (a long text's: piece by piece)
         self.places = places
         self._cleaned: dict[Span, N.PersonEntry] = {}
         self.people = people + N.appositive_titles(self.text, people)
@@ -137,9 +197,25 @@ class Attributor:
         self.quoted = quoted or (lambda pos: False)
         self.history = History()
         self.acronyms = _acronyms(self.text)
+        self._registry = people  # in text order, disjoint
+        self._registry_starts = [p.span.start for p in people]
+        self._by_name: _EntryIndex | None = None
+        self._by_title: dict[str, list[str]] = {}  # normalised title mention -> titles of people it fits
+        self._title_index: _EntryIndex | None = None
+        self._namings_by_end = sorted((p.span.end, i) for i, p in enumerate(self.namings))
+        self._authors: dict[str, str | None] = {}
+        self._subject: tuple[str, N.PersonEntry] | None | bool = False  # False: not looked up yet
+        # _known_organisation's backward scan as a lookup: key -> (history entry, ref) of the latest match
+        self._orgs: dict[str, tuple[int, int]] = {}
+        self._orgs_seen = 0
 
     def document_author(self, noun: str) -> str | None:
         """Who the article says wrote its report/study/paper ("the report by the UCU", "a UCU report")."""
+        if noun not in self._authors:  # one search of the text per noun, not one per quote
+            self._authors[noun] = self._document_author(noun)
+        return self._authors[noun]
+
+    def _document_author(self, noun: str) -> str | None:
         m = re.search(
             rf"\b{noun}s?\s+(?:published\s+|released\s+|commissioned\s+)?by\s+(?:the\s+)?"
             r"([A-Z][\w\u2019'\-]*(?:\s+(?:and|of|for|on|[A-Z][\w\u2019'\-]*))*)",
@@ -162,39 +238,86 @@ class Attributor:
             self._cleaned[p.span] = _without_place(self.text, p, self.places)
         return self._cleaned[p.span]
 
+    def _name_index(self) -> _EntryIndex:
+        """People by full name, by each word of it and by each shorter tail of it (built once)."""
+        if self._by_name is None:
+            idx = _EntryIndex()
+            for i, p in enumerate(self.people):
+                pw = p.name.split()
+                idx.add(("name", p.name), p.span.start, i)
+                for w in set(pw):
+                    idx.add(("word", w), p.span.start, i)
+                for k in range(1, len(pw)):
+                    idx.add(("tail", tuple(pw[k:])), p.span.start, i)
+            idx.freeze()
+            self._by_name = idx
+        return self._by_name
+
     def full_name(self, short: str, pos: int) -> tuple[str, PersonEntry | None]:
-        """'Stoltenberg' -> 'Jens Stoltenberg' when the article names him in full."""
+        """'Stoltenberg' -> 'Jens Stoltenberg' when the article names him in full (the full name before
+        ``pos`` nearest to it, else the first one in the article)."""
         parts = short.split()
-        best: N.PersonEntry | None = None
-        for p in self.people:
-            pw = p.name.split()
-            if (
-                p.name == short
-                or (len(parts) < len(pw) and pw[-len(parts) :] == parts)
-                or (len(parts) == 1 and parts[0] in pw)
-            ):
-                if best is None or (p.span.start < pos and (best.span.start > pos or p.span.start > best.span.start)):
-                    best = p
+        keys: list[object] = [("name", short)]
+        if len(parts) == 1:
+            keys.append(("word", parts[0]))
+        elif parts:
+            keys.append(("tail", tuple(parts)))
+        best = self._name_index().pick(keys, pos, self.people)
         if best is None:
             return short, None
         best = self.clean(best)
         return best.name, best
 
     def by_title(self, norm: str, pos: int) -> N.PersonEntry | None:
-        best: N.PersonEntry | None = None
-        for p in self.people:
-            if p.title and N.title_matches(norm, p.title):
-                if best is None or (p.span.start < pos and (best.span.start > pos or p.span.start > best.span.start)):
-                    best = p
+        if self._title_index is None:
+            self._title_index = _EntryIndex()
+            for i, p in enumerate(self.people):
+                if p.title:
+                    self._title_index.add(p.title, p.span.start, i)
+            self._title_index.freeze()
+        if norm not in self._by_title:
+            self._by_title[norm] = [t for t in self._title_index.groups if N.title_matches(norm, t)]
+        best = self._title_index.pick(list(self._by_title[norm]), pos, self.people)
         return self.clean(best) if best else None
 
     def last_person_named(self, before: int) -> N.PersonEntry | None:
-        cands = [
-            p
-            for p in self.namings
-            if p.span.end <= before and before - p.span.end <= PRONOUN_WINDOW and not self.quoted(p.span.start)
-        ]
-        return self.clean(max(cands, key=lambda p: p.span.start)) if cands else None
+        lo = bisect.bisect_left(self._namings_by_end, (before - PRONOUN_WINDOW, -1))
+        hi = bisect.bisect_right(self._namings_by_end, (before, len(self.namings)))
+        best: N.PersonEntry | None = None
+        best_i = -1
+        for _, i in self._namings_by_end[lo:hi]:  # the names ending in the window, as the full scan kept them
+            p = self.namings[i]
+            if self.quoted(p.span.start):
+                continue
+            if best is None or p.span.start > best.span.start or (p.span.start == best.span.start and i < best_i):
+                best, best_i = p, i
+        return self.clean(best) if best else None
+
+    def registry_entry_within(self, span: Span) -> N.PersonEntry | None:
+        """The first full name of the registry inside ``span`` (the registry is in text order, disjoint)."""
+        k = bisect.bisect_left(self._registry_starts, span.start)
+        while k < len(self._registry) and self._registry[k].span.start < span.end:
+            if self._registry[k].span.end <= span.end:
+                return self._registry[k]
+            k += 1
+        return None
+
+    def organisation_quoted_before(self, key: str) -> SpeakerRef | None:
+        """The latest organisation quoted so far whose name, acronym or first words are ``key``."""
+        quoted = self.history.quoted
+        for h in range(self._orgs_seen, len(quoted)):
+            for ri, r in enumerate(quoted[h][1]):
+                if r.type != "organisation":
+                    continue
+                org = _org_key(r.name)
+                keys = {org, *self.acronyms.get(r.name, ())}
+                keys.update(org[:k] for k, ch in enumerate(org) if ch == " ")
+                for k in keys:
+                    if k and (k not in self._orgs or self._orgs[k][0] < h):
+                        self._orgs[k] = (h, ri)
+        self._orgs_seen = len(quoted)
+        got = self._orgs.get(key)
+        return quoted[got[0]][1][got[1]] if got else None
 
     # -- entry points --------------------------------------------------------------
     def resolve(self, source: Span | None, at: int) -> list[SpeakerRef]:
@@ -213,7 +336,7 @@ class Attributor:
                             refs.append(ref)
                         break
         if refs:
-            self.history.quoted.append((at, refs))
+            self.history.add(at, refs)
         return refs
 
     def mentions(self, source: Span) -> list[Mention]:
@@ -237,16 +360,23 @@ class Attributor:
     def subject_of_article(self) -> list[SpeakerRef]:
         """The one person a profile or interview headline names ("Leader spotlight: Erin Spiceland"),
         for quotes no one else in the article can have said."""
-        if self.title_span is None:
+        if self._subject is False:  # the same for every quote: looked up once
+            self._subject = self._headline_person()
+        if not self._subject:
             return []
-        named = {p.name for p in self.people if self.title_span.start <= p.span.start < self.title_span.end}
-        if len(named) != 1:
-            return []
-        (name,) = named
-        entry = self.clean(next(p for p in self.people if p.name == name))
-        name = entry.name
+        name, entry = self._subject
         chain = ["(no source, nothing quoted before)", f"{name} (the one person the headline names)"]
         return [SpeakerRef(name, "person", "headline", [entry.span], 0.5, chain)]
+
+    def _headline_person(self) -> tuple[str, N.PersonEntry] | None:
+        if self.title_span is None:
+            return None
+        named = {p.name for p in self.people if self.title_span.start <= p.span.start < self.title_span.end}
+        if len(named) != 1:
+            return None
+        (name,) = named
+        entry = self.clean(next(p for p in self.people if p.name == name))
+        return entry.name, entry
 
     def _quoted_word(self, w: N.Word) -> bool:
         """A word in quotation marks inside a source ("“Parasite” director Bong Joon Ho") names a work."""
@@ -411,15 +541,11 @@ def _known_organisation(a: Attributor, m: Mention, at: int) -> SpeakerRef | None
     key = _org_key(m.text)
     if not key:
         return None
-    for _, refs in reversed(a.history.quoted):
-        for r in refs:
-            if r.type != "organisation":
-                continue
-            org = _org_key(r.name)
-            if key in (org, *a.acronyms.get(r.name, ())) or org.startswith(key + " "):
-                chain = [f'"{m.text}"', f"{r.name} (quoted before)"]
-                return SpeakerRef(r.name, "organisation", "name", [m.span], 0.8, chain)
-    return None
+    r = a.organisation_quoted_before(key)
+    if r is None:
+        return None
+    chain = [f'"{m.text}"', f"{r.name} (quoted before)"]
+    return SpeakerRef(r.name, "organisation", "name", [m.span], 0.8, chain)
 
 
 @lru_cache(maxsize=4096)
@@ -450,7 +576,8 @@ def _name(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     # prefer a name in the first comma segment ("Jānis Sārts, Director of ...")
     i, j = _head_run(ws, runs)
     short = a.text[ws[i].start : ws[j - 1].end]
-    here = next((a.clean(p) for p in a.people if m.span.start <= p.span.start and p.span.end <= m.span.end), None)
+    here = a.registry_entry_within(m.span)
+    here = a.clean(here) if here is not None else None
     if here is not None and short.endswith(here.name) and short != here.name:
         short = here.name  # the registry dropped a place glued before the name
     full, entry = a.full_name(short, m.span.start)

@@ -9,6 +9,7 @@ continued closes at the paragraph end.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -89,6 +90,7 @@ def _scan_line(
     open_at: int | None = None
     closers = ""
     depth = 0  # quotes nested inside a quote opened by the same mark
+    closer_at: dict[str, list[int]] = {}  # offsets of each closer set in the line, found once (not per opener)
     for i in range(start, end):
         ch = text[i]
         if ch not in ALL_MARKS:
@@ -106,23 +108,31 @@ def _scan_line(
                 pairs.append((open_at, i))
                 open_at = None
         elif ch in pairs_of and pairs_of[ch] == closers:  # the same opener again
-            if _closers_after(text, i, end, closers) >= 2:
+            if _closers_after(text, i, end, closers, closer_at) >= 2:
                 depth += 1  # “… what he calls “hell” than …”
             else:  # a second opener: the first was never closed
                 open_at = i
     return pairs, open_at
 
 
-def _closers_after(text: str, i: int, end: int, closers: str) -> int:
-    return sum(1 for ch in text[i + 1 : end] if ch in closers)
+def _closers_after(text: str, i: int, end: int, closers: str, found: dict[str, list[int]] | None = None) -> int:
+    """Closing marks after ``i`` in the line; ``found`` caches their offsets so that a line of many
+    repeated openers costs one scan, not one per opener."""
+    if found is None:
+        return sum(1 for ch in text[i + 1 : end] if ch in closers)
+    at = found.get(closers)
+    if at is None:
+        at = found[closers] = [j for j in range(i + 1, end) if text[j] in closers]
+    return len(at) - bisect.bisect_right(at, i)
 
 
-def find_runs(text: str, language: str | None = None) -> list[QuoteRun]:
-    """Every quoted run of ``text``, in order of its opening mark, paired by ``language``'s marks."""
+def find_runs(text: str, language: str | None = None, start: int = 0, end: int | None = None) -> list[QuoteRun]:
+    """Every quoted run of ``text`` (or of its part ``[start, end)``), in order of its opening mark,
+    paired by ``language``'s marks."""
     pairs_of = pairs_for(language)
     runs: list[QuoteRun] = []
     pending: QuoteRun | None = None  # a run left open at the end of the previous paragraph
-    for m in _PARA_RE.finditer(text):
+    for m in _PARA_RE.finditer(text, start, len(text) if end is None else end):
         ls, le = m.start(), m.end()
         if not text[ls:le].strip():
             continue

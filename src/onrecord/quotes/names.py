@@ -234,11 +234,15 @@ class PersonEntry:
     title: str  # normalised, may be empty
 
 
+MAX_TITLE_WORDS = 40  # words a title before a name may have: a longer capitalised run is no title
+
+
 def _title_before(text: str, ws: list[Word], i: int, classes: list[str]) -> tuple[int, int] | None:
     """Index range of the title words right before the name starting at word ``i``."""
     j = i
     depth = 0
-    while j > 0:
+    # bounded, so that a long run of capitalised words costs its length, not its length squared
+    while j > 0 and i - j < MAX_TITLE_WORDS:
         prev = ws[j - 1]
         c = classes[j - 1]
         if "\n" in text[prev.end : ws[j].start]:
@@ -271,9 +275,10 @@ def _title_after(ws: list[Word], j: int, classes: list[str]) -> tuple[int, int] 
     return j + 1, k
 
 
-def person_registry(text: str) -> list[PersonEntry]:
-    """Every full person name (two words or more) with the title given to it there, if any."""
-    ws = words(text)
+def person_registry(text: str, start: int = 0, end: int | None = None) -> list[PersonEntry]:
+    """Every full person name (two words or more) in ``text`` (or its part ``[start, end)``), in text
+    order, with the title given to it there, if any."""
+    ws = words(text, start, end)
     classes = [word_class(w) for w in ws]
     out: list[PersonEntry] = []
     for i, j in name_runs(ws):

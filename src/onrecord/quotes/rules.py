@@ -6,6 +6,7 @@ of its parsed unit) and yields :class:`Candidate` objects in article offsets.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -410,9 +411,27 @@ def candidates(sent: Sent) -> list[Candidate]:
     return [c for rule in RULES for c in rule(sent)]
 
 
+def _framing_tokens(sent: Sent, run_open: int, run_close: int | None) -> Iterator[Token]:
+    """The tokens of ``sent`` that can frame the run, in order: ending at most 3 characters before the
+    opening mark, or starting at most 25 after the closing one (found by bisection: a sentence of
+    thousands of quotes must not be read once per quote)."""
+    span = sent.span
+    n = len(span)
+    k = bisect.bisect_left(range(n), run_open - 3, key=lambda i: sent.end(span[i]))
+    while k < n and sent.end(span[k]) <= run_open:
+        yield span[k]
+        k += 1
+    if run_close is None:
+        return
+    k = max(k, bisect.bisect_right(range(n), run_close, key=lambda i: sent.start(span[i])))
+    while k < n and sent.start(span[k]) - run_close <= 25:
+        yield span[k]
+        k += 1
+
+
 def adjacent_verb(sent: Sent, run_open: int, run_close: int | None) -> Candidate | None:
     """A verb of any kind framing a quote: 'X educated, “…”' or '“…,” X observed'."""
-    for t in sent.span:
+    for t in _framing_tokens(sent, run_open, run_close):
         subj, inherited = subject_of(t, sent) if t.tag_.startswith("VB") else (None, False)
         if subj is None or sent.quoted(sent.start(t)):
             continue
