@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,12 @@ CONTINUE_MAX_BREAKS = 2  # paragraph breaks an orphan quote may be from the quot
 USE_CRF = True  # tag sentences without a rule candidate with the CRF (when its model ships)
 PIPE_BATCH = 32  # paragraphs per spaCy batch: bigger batches cost memory, not speed
 EDGE = " \t\n,;:.\u2014\u2013-" + "".join(ALL_MARKS)
+# Bounds that keep every input linear in its size (PolNeAR's longest paragraph is 1,628 characters,
+# its longest run without a space 87, its longest article well under a piece):
+PIECE_CHARS = 100_000  # a longer text is extracted piece by piece (cut at a paragraph, else sentence, else space)
+MAX_UNIT_CHARS = 10_000  # the most characters handed to the parser at once (spaCy refuses over 1,000,000)
+MAX_RUN_CHARS = 100  # a longer run without white space reaches the tokenizer broken by spaces (it is quadratic)
+log = logging.getLogger(__name__)
 
 
 def get_nlp() -> Any:
@@ -78,17 +86,23 @@ def _after_abbreviation(text: str, pos: int) -> bool:
     return len(word) <= 1 or "." in word or word.lower() in _ABBREVIATIONS
 
 
+def _sentence_splits(text: str, start: int, end: int) -> list[re.Match[str]]:
+    return [m for m in _SENT_SPLIT_RE.finditer(text, start, end) if not _after_abbreviation(text, m.start())]
+
+
 def _parse_chunks(text: str, start: int, end: int) -> Iterator[Span]:
     """Runs of consecutive sentences of one paragraph that may hold a quote (a cheap split)."""
     cur: Span | None = None
     pos = start
-    splits = [m for m in _SENT_SPLIT_RE.finditer(text, start, end) if not _after_abbreviation(text, m.start())]
-    for m in [*splits, None]:
+    for m in [*_sentence_splits(text, start, end), None]:
         s, e = pos, (m.start() if m else end)
         pos = m.end() if m else end
         if e <= s:
             continue
         if _needs_parse(text, s, e):
+            if cur and e - cur.start > MAX_UNIT_CHARS:  # a long paragraph: parsed a few sentences at a time
+                yield cur
+                cur = None
             cur = Span(cur.start, e) if cur else Span(s, e)
         elif cur:
             yield cur
@@ -97,40 +111,142 @@ def _parse_chunks(text: str, start: int, end: int) -> Iterator[Span]:
         yield cur
 
 
-def units(article: Article) -> list[Span]:
-    """Paragraphs (lines) outside skip ranges that may hold a quote, plus the headline."""
+_LAST_SPACE_RE = re.compile(r".*\s", re.DOTALL)
+
+
+def _cut(text: str, lo: int, hi: int, limit: int, *, lines: bool) -> int:
+    """Where to end a part of ``[lo, hi)`` at most ``limit`` long: after a line break (``lines``; one
+    that does not continue a quote first), else at a sentence start, else after white space, else at
+    the limit.  Each cut reads at most ``limit`` characters, so cutting a text is linear."""
+    if hi - lo <= limit:
+        return hi
+    a, b = lo + limit // 2, lo + limit
+    if lines:
+        nl = text.rfind("\n", a, b)
+        first = nl
+        for _ in range(20):  # a paragraph opening with a mark may continue the quote above it
+            if nl < 0:
+                break
+            nxt = nl + 1
+            while nxt < b and text[nxt] in " \t\n":
+                nxt += 1
+            if nxt < b and text[nxt] not in ALL_MARKS:
+                return nl + 1
+            nl = text.rfind("\n", a, nl)
+        if first >= 0:
+            return first + 1
+    splits = _sentence_splits(text, a, b)
+    if splits:
+        return splits[-1].end()
+    m = _LAST_SPACE_RE.match(text, a, b)
+    return m.end() if m else b
+
+
+def _trimmed(text: str, s: int, e: int) -> Span | None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return Span(s, e) if e > s else None
+
+
+def _bounded(text: str, unit: Span) -> Iterator[Span]:
+    """``unit`` in parts the parser takes whole (one sentence longer than the bound is cut at a space)."""
+    s = unit.start
+    while s < unit.end:
+        e = _cut(text, s, unit.end, MAX_UNIT_CHARS, lines=False)
+        part = _trimmed(text, s, e)
+        if part is not None:
+            yield part
+        s = e
+
+
+def pieces(article: Article) -> list[Span]:
+    """The parts of a long text extracted one after another (one part for any ordinary article)."""
     text = article.text
     out: list[Span] = []
+    s = 0
+    while s < len(text):
+        e = _cut(text, s, len(text), PIECE_CHARS, lines=True)
+        out.append(Span(s, e))
+        s = e
+    return out or [Span(0, 0)]
+
+
+def units(article: Article, piece: Span | None = None) -> list[Span]:
+    """Paragraphs (lines) outside skip ranges that may hold a quote, plus the headline (of ``piece``
+    only, when given)."""
+    text = article.text
+    lo, hi = (piece.start, piece.end) if piece is not None else (0, len(text))
+    out: list[Span] = []
     for body in article.body_ranges():
-        for m in _LINE_RE.finditer(text, body.start, body.end):
-            s, e = m.start(), m.end()
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                out.extend(_parse_chunks(text, s, e))
+        if body.end <= lo or body.start >= hi:
+            continue
+        for m in _LINE_RE.finditer(text, max(body.start, lo), min(body.end, hi)):
+            sp = _trimmed(text, m.start(), m.end())
+            if sp is not None:
+                out.extend(_parse_chunks(text, sp.start, sp.end))
     t = article.title_span
-    if t is not None and not any(u.start <= t.start < u.end for u in out):
-        out.append(t)
+    if t is not None and t.start < hi and t.end > lo:
+        t = Span(max(t.start, lo), min(t.end, hi))
+        if not any(u.start <= t.start < u.end for u in out):
+            out.append(t)
     out.sort()
-    return out
+    return [part for u in out for part in (_bounded(text, u) if u.end - u.start > MAX_UNIT_CHARS else [u])]
+
+
+_LONG_RUN_RE = re.compile(rf"(?<!\S)\S{{{MAX_RUN_CHARS + 1},}}")
+
+
+def parser_text(text: str, unit: Span) -> str:
+    """What the parser reads for ``unit``: its text, with a space in place of every MAX_RUN_CHARS-th
+    character of a longer run without white space (same length, so offsets hold)."""
+    chunk = text[unit.start : unit.end]
+    if len(chunk) <= MAX_RUN_CHARS or not _LONG_RUN_RE.search(chunk):
+        return chunk
+    chars = list(chunk)
+    for m in _LONG_RUN_RE.finditer(chunk):
+        for i in range(m.start() + MAX_RUN_CHARS, m.end(), MAX_RUN_CHARS):
+            chars[i] = " "
+    return "".join(chars)
 
 
 # --------------------------------------------------------------------------- context
 @dataclass
 class Ctx:
+    """One piece of an article (the whole of any ordinary one): its parsed sentences and quote runs.
+
+    Lookups by position are bisections over sorted offsets, so that no step rescans every run or
+    sentence per quote (which made a text of thousands of quotation marks quadratic).
+    """
+
     article: Article
     sents: list[R.Sent] = field(default_factory=list)
     runs: list[QuoteRun] = field(default_factory=list)
+    piece: Span | None = None  # the part of the text this context covers (None: all of it)
+    in_skip: Callable[[int, int], bool] | None = None  # Article.in_skip_range, or an index of it
 
     def __post_init__(self) -> None:
         self.sents.sort(key=lambda s: s.base + s.span[0].idx)
         self._starts = [s.char_span.start for s in self.sents]
+        self._opens = [r.open_mark for r in self.runs]
+        self._run_reach: list[int] = []  # running max of the runs' ends: runs may nest
+        for r in self.runs:
+            self._run_reach.append(max(r.outer.end, self._run_reach[-1]) if self._run_reach else r.outer.end)
+        if self.in_skip is None:
+            self.in_skip = self.article.in_skip_range
 
     @property
     def text(self) -> str:
         return self.article.text
+
+    @property
+    def lo(self) -> int:
+        return self.piece.start if self.piece else 0
+
+    @property
+    def hi(self) -> int:
+        return self.piece.end if self.piece else len(self.article.text)
 
     def sent_at(self, pos: int) -> R.Sent | None:
         i = bisect.bisect_right(self._starts, pos) - 1
@@ -142,21 +258,44 @@ class Ctx:
         return bisect.bisect_right(self._starts, pos) - 1
 
     def in_run(self, pos: int) -> QuoteRun | None:
-        for r in self.runs:
-            if r.open_mark < pos and pos < r.outer.end:
-                return r
-        return None
+        """The first run (by opening mark) holding ``pos``."""
+        k = bisect.bisect_left(self._opens, pos)  # runs[:k] open before pos
+        i = bisect.bisect_right(self._run_reach, pos)  # the first run ending after pos
+        return self.runs[i] if i < k else None
+
+    def overlapping_runs(self, spans: list[Span]) -> list[QuoteRun]:
+        """The runs (in order) that overlap any of ``spans``."""
+        hit: set[int] = set()
+        for sp in spans:
+            k = bisect.bisect_left(self._opens, sp.end)
+            for i in range(bisect.bisect_right(self._run_reach, sp.start), k):
+                if self.runs[i].outer.end > sp.start:
+                    hit.add(i)
+        return [self.runs[i] for i in sorted(hit)]
 
 
 # --------------------------------------------------------------------------- assembly
 def _covered_by_runs(text: str, spans: list[Span], runs: list[QuoteRun]) -> bool:
     """Is every character of ``spans`` outside the runs an edge character?"""
+    cover: list[list[int]] = []  # the runs' outer spans, merged
+    for r in sorted(runs, key=lambda r: r.outer.start):
+        o = r.outer
+        if cover and o.start <= cover[-1][1]:
+            cover[-1][1] = max(cover[-1][1], o.end)
+        else:
+            cover.append([o.start, o.end])
     for sp in spans:
-        for i in range(sp.start, sp.end):
-            if text[i] in EDGE:
+        pos = sp.start
+        for a, b in cover:
+            if b <= pos:
                 continue
-            if not any(r.outer.start <= i < r.outer.end for r in runs):
+            if a >= sp.end:
+                break
+            if a > pos and text[pos:a].strip(EDGE):
                 return False
+            pos = max(pos, b)
+        if pos < sp.end and text[pos : sp.end].strip(EDGE):
+            return False
     return True
 
 
@@ -188,15 +327,19 @@ class Draft:
         return f"{self.cand.rule}+{self.via}" if self.via else self.cand.rule
 
 
+def _blank(text: str, start: int, end: int) -> bool:
+    """``not text[start:end].strip()``, reading only up to the first character that is not white."""
+    while start < end and text[start].isspace():
+        start += 1
+    return start >= end
+
+
 def _transcript_turn(ctx: Ctx, c: R.Candidate) -> bool:
     """'"PENCE: And that's why …' — a speaker label opening a quoted paragraph."""
+    if c.rule != "colon" or c.source is None:
+        return False
     run = ctx.in_run(c.anchor)
-    return (
-        c.rule == "colon"
-        and run is not None
-        and c.source is not None
-        and not ctx.text[run.open_mark + 1 : c.source.start].strip()
-    )
+    return run is not None and _blank(ctx.text, run.open_mark + 1, c.source.start)
 
 
 def _draft_from_candidate(ctx: Ctx, c: R.Candidate) -> Draft | None:
@@ -205,7 +348,7 @@ def _draft_from_candidate(ctx: Ctx, c: R.Candidate) -> Draft | None:
     if _transcript_turn(ctx, c):
         run = ctx.in_run(c.anchor)
         return Draft(c, list(c.content), "direct", [run] if run else [])
-    runs = _overlapping_runs(c.content, ctx.runs)
+    runs = ctx.overlapping_runs(c.content)
     if runs and _covered_by_runs(ctx.text, c.content, runs):
         frags = [f for r in runs for f in r.fragments]
         return Draft(c, frags, "direct", runs)
@@ -223,14 +366,34 @@ _DASH_SOURCE_RE = re.compile(
 )
 
 
+class Bare:
+    """Cue-only candidates by sentence index (in text order, as the attachers read them)."""
+
+    def __init__(self, ctx: Ctx, cands: list[R.Candidate]) -> None:
+        self.all = cands
+        self.by_sent: dict[int, list[R.Candidate]] = {}
+        for c in cands:
+            self.by_sent.setdefault(ctx.sent_index(c.anchor), []).append(c)
+
+    def __iter__(self) -> Iterator[R.Candidate]:
+        return iter(self.all)
+
+    def in_sents(self, lo: int, hi: int) -> list[R.Candidate]:
+        if hi - lo > len(self.by_sent):
+            return [c for i in sorted(k for k in self.by_sent if lo <= k <= hi) for c in self.by_sent[i]]
+        return [c for i in range(lo, hi + 1) for c in self.by_sent.get(i, ())]
+
+
 @dataclass
 class RunCtx:
     """What an attacher sees: the article context, the quote run, cue-only candidates, drafts so far."""
 
     ctx: Ctx
     run: QuoteRun
-    bare: list[R.Candidate]
+    bare: Bare
     drafts: list[Draft]
+    reach: list[int] = field(default_factory=list)  # running max of the drafts' sentence ends
+    carry: Draft | None = None  # the last quote of the piece before, for a paragraph continuing it
 
     @property
     def lo(self) -> int:
@@ -249,7 +412,7 @@ MERGED = Draft(R.Candidate([], None, [], Span(0, 0), "merged"), [], "direct")
 
 def _cue_in_same_sentence(rc: RunCtx) -> Draft | None:
     ctx, run = rc.ctx, rc.run
-    found = [c for c in rc.bare if rc.lo <= ctx.sent_index(c.anchor) <= rc.hi and not ctx.in_run(c.anchor)]
+    found = [c for c in rc.bare.in_sents(rc.lo, rc.hi) if not ctx.in_run(c.anchor)]
     if not found:
         return None
     return rc.direct(min(found, key=lambda c: min(abs(c.anchor - run.open_mark), abs(c.anchor - run.outer.end))))
@@ -271,10 +434,12 @@ def _cue_in_next_sentence(rc: RunCtx) -> Draft | None:
     if nxt >= len(ctx.sents) or run.close_mark is None:
         return None
     sent = ctx.sents[nxt]
-    gap = ctx.text[run.outer.end : sent.char_span.start]
-    if len(gap) > 3 or "\n" in gap:
+    if sent.char_span.start - run.outer.end > 3:
         return None
-    found = [c for c in rc.bare if ctx.sent_index(c.anchor) == nxt and c.anchor - run.outer.end < 60]
+    gap = ctx.text[run.outer.end : sent.char_span.start]
+    if "\n" in gap:
+        return None
+    found = [c for c in rc.bare.in_sents(nxt, nxt) if c.anchor - run.outer.end < 60]
     if found:
         return rc.direct(found[0])
     c = R.adjacent_verb(sent, run.open_mark, run.close_mark)
@@ -294,16 +459,27 @@ def _dash_source(rc: RunCtx) -> Draft | None:
 
 def _colon_before(rc: RunCtx) -> Draft | None:
     """'X said:' in the sentence just before the quote."""
-    prev = [c for c in rc.bare if rc.ctx.sent_index(c.anchor) == rc.lo - 1 and c.sentence.end <= rc.run.open_mark]
-    if prev and rc.ctx.text[prev[-1].sentence.start : prev[-1].sentence.end].rstrip().endswith(":"):
+    lo = rc.lo
+    prev = [c for c in rc.bare.in_sents(lo - 1, lo - 1) if c.sentence.end <= rc.run.open_mark]
+    if prev and _ends_with_colon(rc.ctx.text, prev[-1].sentence.start, prev[-1].sentence.end):
         return rc.direct(prev[-1])
     return None
+
+
+def _ends_with_colon(text: str, start: int, end: int) -> bool:
+    """``text[start:end].rstrip().endswith(":")`` without copying the sentence."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end > start and text[end - 1] == ":"
 
 
 def _inside_sentence_of_a_quote(rc: RunCtx) -> Draft | None:
     """'X called the decision a “huge win for voters”': the fragment joins X's content (mixed)."""
     run = rc.run
-    for d in reversed(rc.drafts):
+    for i in range(len(rc.drafts) - 1, -1, -1):
+        if i < len(rc.reach) and rc.reach[i] <= run.open_mark:
+            break  # no sentence of this draft or any earlier one reaches the run
+        d = rc.drafts[i]
         c = d.cand
         if c.content and c.sentence.start <= run.open_mark < c.sentence.end and c.anchor < run.open_mark:
             if d.content[-1].end <= run.start:
@@ -342,9 +518,9 @@ def _orphan(rc: RunCtx) -> Draft | None:
 
 def _continued(rc: RunCtx) -> Draft | None:
     """The quote just before an orphan run, when only white space parts them and it names a source."""
-    if not rc.drafts:
+    last = rc.drafts[-1] if rc.drafts else rc.carry
+    if last is None:
         return None
-    last = rc.drafts[-1]
     if last.cand.source is None or not last.cand.cue:
         return None
     end = max(last.content[-1].end, last.cand.sentence.end)
@@ -366,9 +542,17 @@ ATTACHERS = [
 ]
 
 
-def _attach_run(ctx: Ctx, run: QuoteRun, bare: list[R.Candidate], drafts: list[Draft]) -> Draft | None:
+def _attach_run(
+    ctx: Ctx,
+    run: QuoteRun,
+    bare: Bare | list[R.Candidate],
+    drafts: list[Draft],
+    reach: list[int] | None = None,
+    carry: Draft | None = None,
+) -> Draft | None:
     """Find the cue of a quote no rule claimed; None when it merged into another quote or is dropped."""
-    rc = RunCtx(ctx, run, bare, drafts)
+    bare = bare if isinstance(bare, Bare) else Bare(ctx, bare)
+    rc = RunCtx(ctx, run, bare, drafts, reach if reach is not None else [], carry)
     for attach in ATTACHERS:
         d = attach(rc)
         if d is MERGED:
@@ -391,15 +575,33 @@ def _clip_before(spans: list[Span], cut: int) -> list[Span]:
 
 def _clip_co_cues(cands: list[R.Candidate]) -> None:
     """'X urged, “A” adding “B”': the content of 'urged' stops before 'adding', whose source is X."""
-    for c2 in cands:
-        if not c2.inherited or not c2.cue or c2.verb is None or c2.verb.tag_ != "VBG":
-            continue
+    co = [c2 for c2 in cands if c2.inherited and c2.cue and c2.verb is not None and c2.verb.tag_ == "VBG"]
+    if not co:
+        return
+    by_sentence: dict[Span, list[R.Candidate]] = {}
+    for c in cands:
+        by_sentence.setdefault(c.sentence, []).append(c)
+    # candidates by where their content starts, with a running max of where it ends (clipping only
+    # shortens a content, so the max stays an upper bound): the contents around a cut are found by bisection
+    order = sorted((c.content[0].start, i) for i, c in enumerate(cands) if c.content)
+    starts = [s for s, _ in order]
+    reach: list[int] = []
+    for _, i in order:
+        end = cands[i].content[-1].end
+        reach.append(max(end, reach[-1]) if reach else end)
+    for c2 in co:
         cut = c2.cue[0].start
         if c2.source is None:
-            prev = [c for c in cands if c.sentence == c2.sentence and c.anchor < cut and c.source]
+            prev = [c for c in by_sentence[c2.sentence] if c.anchor < cut and c.source]
             if prev:
                 c2.source = prev[-1].source
-        for c in cands:
+        hits = []
+        for k in range(bisect.bisect_left(starts, cut) - 1, -1, -1):
+            if reach[k] <= cut:
+                break
+            hits.append(order[k][1])
+        for i in sorted(hits):
+            c = cands[i]
             if c is not c2 and c.content and c.anchor < cut and c.content[0].start < cut < c.content[-1].end:
                 c.content = _clip_before(c.content, cut)
 
@@ -429,30 +631,38 @@ def _sentence_candidates(ctx: Ctx) -> list[R.Candidate]:
     return out
 
 
-def assemble(ctx: Ctx) -> list[Draft]:
+def assemble(ctx: Ctx, carry: Draft | None = None) -> list[Draft]:
+    """The quotes of one context in text order; ``carry`` is the last quote of the piece before it."""
     cands = _dedupe(_sentence_candidates(ctx))
     cands = [c for c in cands if not ctx.in_run(c.anchor) or _transcript_turn(ctx, c)]
     _clip_co_cues(cands)
     drafts: list[Draft] = []
-    bare: list[R.Candidate] = []
+    bare_cands: list[R.Candidate] = []
     for c in cands:
         d = _draft_from_candidate(ctx, c)
         if d is None:
-            bare.append(c)
+            bare_cands.append(c)
         else:
             drafts.append(d)
+    bare = Bare(ctx, bare_cands)
     claimed = {id(r) for d in drafts for r in d.runs}
     drafts.sort(key=lambda d: d.content[0].start)
     out: list[Draft] = []
-    pending = sorted(drafts, key=lambda d: d.content[0].start)
+    reach: list[int] = []
+
+    def push(d: Draft) -> None:
+        out.append(d)
+        reach.append(max(d.cand.sentence.end, reach[-1]) if reach else d.cand.sentence.end)
+
+    pending = deque(sorted(drafts, key=lambda d: d.content[0].start))
     for run in ctx.runs:
         if id(run) in claimed:
             continue
         while pending and pending[0].content[0].start < run.open_mark:
-            out.append(pending.pop(0))
-        d = _attach_run(ctx, run, bare, out)
+            push(pending.popleft())
+        d = _attach_run(ctx, run, bare, out, reach, carry)
         if d is not None:
-            out.append(d)
+            push(d)
             claimed.add(id(run))
     out.extend(pending)
     out.extend(_signed_posts(ctx, out))
@@ -472,19 +682,29 @@ def _signed_posts(ctx: Ctx, drafts: list[Draft]) -> list[Draft]:
     """An embedded post: the short lines just above '— Dave Schukin (@schukin) July 3, 2019'."""
     text = ctx.text
     out: list[Draft] = []
-    for m in _SIGNATURE_RE.finditer(text):
+    taken: tuple[list[int], list[int]] | None = None
+    for m in _SIGNATURE_RE.finditer(text, ctx.lo, ctx.hi):
         if len(m.group(2).split()) > 5:
             continue
         lines: list[Span] = []
         pos = m.start()
-        while pos > 0:
-            line_start = text.rfind("\n", 0, pos - 1) + 1
+        while pos > ctx.lo:
+            line_start = text.rfind("\n", ctx.lo, pos - 1) + 1 or ctx.lo
             line = _trim_span(text, Span(line_start, pos - 1))
             if line is None or sum(sp.end - sp.start for sp in lines) + line.end - line.start > MAX_POST_CHARS:
                 break
             lines.insert(0, line)
             pos = line_start
-        if not lines or any(d.content[0].start < m.start() and lines[0].start < d.content[-1].end for d in drafts):
+        if not lines:
+            continue
+        if taken is None:  # the drafts by content start, with a running max of their ends
+            order = sorted(drafts, key=lambda d: d.content[0].start)
+            ends: list[int] = []
+            for d in order:
+                ends.append(max(d.content[-1].end, ends[-1]) if ends else d.content[-1].end)
+            taken = ([d.content[0].start for d in order], ends)
+        k = bisect.bisect_left(taken[0], m.start())
+        if k and taken[1][k - 1] > lines[0].start:  # a quote already holds these lines
             continue
         cand = R.Candidate(
             [Span(m.start(1), m.end(1))], Span(m.start(2), m.end(2)), lines, Span(lines[0].start, m.end()), "signature"
@@ -615,7 +835,7 @@ def _to_quote(ctx: Ctx, d: Draft, attributor: Attributor, min_confidence: float 
     if content is None:
         return None
     start, end = content.spans[0].start, content.spans[-1].end
-    if ctx.article.in_skip_range(start, end) and not _in_title(ctx.article, start):
+    if ctx.in_skip(start, end) and not _in_title(ctx.article, start):
         return None
     cue = _role(text, d.cand.cue) if d.cand.cue else None
     if d.cand.cue and cue is None:  # a cue that is only a colon or a dash
@@ -666,19 +886,67 @@ def _in_title(article: Article, pos: int) -> bool:
 def quotes_from(
     article: Article, parsed: list[tuple[Span, Any]], min_confidence: float = C.DEFAULT_MIN_CONFIDENCE
 ) -> list[Quote]:
-    runs = find_runs(article.text, article.language)
-    quoted = _quoted_predicate(runs)
-    sents = [R.Sent(s, u.start, quoted) for u, doc in parsed for s in doc.sents if len(s)]
-    ctx = Ctx(article, sents, runs)
-    attributor = Attributor(article, quoted, places=_places)
-    out: list[Quote] = []
-    seen: set[str] = set()
-    for d in assemble(ctx):
-        q = _to_quote(ctx, d, attributor, min_confidence)
-        if q is not None and q.id not in seen:
-            seen.add(q.id)
-            out.append(q)
-    return out
+    """The quotes of ``article`` from its parsed units (``units(article)``, each with its spaCy Doc)."""
+    run = ArticleRun(article, [Span(0, len(article.text))], min_confidence)
+    return run.piece_quotes(0, parsed)
+
+
+def _skip_index(article: Article) -> Callable[[int, int], bool]:
+    """``article.in_skip_range`` by bisection: a long text may have thousands of skip ranges."""
+    ranges = sorted(article.skip_ranges, key=lambda r: r.start)
+    if len(ranges) < 8:
+        return article.in_skip_range
+    starts = [r.start for r in ranges]
+    reach: list[int] = []
+    for r in ranges:
+        reach.append(max(r.end, reach[-1]) if reach else r.end)
+
+    def in_skip(start: int, end: int) -> bool:
+        k = bisect.bisect_right(starts, start)
+        return k > 0 and reach[k - 1] >= end
+
+    return in_skip
+
+
+class ArticleRun:
+    """The extraction of one article, piece after piece, with what attribution shares across pieces.
+
+    Quote runs, the people the text names and the speakers quoted so far belong to the whole text,
+    so a pronoun or a continuation paragraph finds its speaker in an earlier piece; each piece has its
+    own sentences and assembly, and its parsed Docs can go once its quotes are made.
+    """
+
+    def __init__(self, article: Article, piece_spans: list[Span], min_confidence: float) -> None:
+        self.article = article
+        self.pieces = piece_spans
+        self.min_confidence = min_confidence
+        text, lang = article.text, article.language
+        if len(piece_spans) == 1:
+            self.runs = [find_runs(text, lang)]
+            people = None
+        else:
+            self.runs = [find_runs(text, lang, p.start, p.end) for p in piece_spans]
+            people = [e for p in piece_spans for e in N.person_registry(text, p.start, p.end)]
+        self.quoted = _quoted_predicate([r for rs in self.runs for r in rs])
+        self.attributor = Attributor(article, self.quoted, places=_places, people=people)
+        self.in_skip = _skip_index(article)
+        self.seen: set[str] = set()
+        self.carry: Draft | None = None
+
+    def piece_quotes(self, i: int, parsed: list[tuple[Span, Any]]) -> list[Quote]:
+        sents = [R.Sent(s, u.start, self.quoted) for u, doc in parsed for s in doc.sents if len(s)]
+        piece = self.pieces[i] if len(self.pieces) > 1 else None
+        ctx = Ctx(self.article, sents, self.runs[i], piece, self.in_skip)
+        drafts = assemble(ctx, self.carry)
+        if drafts:
+            self.carry = drafts[-1]
+        out: list[Quote] = []
+        for d in drafts:
+            q = _to_quote(ctx, d, self.attributor, self.min_confidence)
+            if q is not None and q.id not in self.seen:
+                self.seen.add(q.id)
+                out.append(q)
+        return out
 
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "FAC"})
@@ -737,16 +1005,95 @@ def extraction_gate(article: Article) -> str | None:
     return None
 
 
-def _run_batch(batch: list[Article], nlp: Any, min_confidence: float) -> Iterator[list[Quote]]:
-    for a in batch:
+FAILED = "extraction failed"  # how the NOT_EXTRACTED reason of an article that broke the extractor starts
+
+
+@dataclass
+class _Job:
+    """One article of a batch: its pieces and their units, or why it is not extracted."""
+
+    article: Article
+    pieces: list[Span] = field(default_factory=list)
+    units: list[list[Span]] = field(default_factory=list)
+
+    @property
+    def extracted(self) -> bool:
+        return NOT_EXTRACTED not in self.article.extra
+
+    def fail(self, exc: BaseException) -> list[Quote]:
+        """Mark the article as not extracted, saying why; the batch goes on without it."""
+        reason = f"{FAILED}: {type(exc).__name__}: {exc}"
+        self.article.extra[NOT_EXTRACTED] = reason[:300]
+        log.warning("article %s: %s", self.article.id, reason[:300])
+        self.pieces, self.units = [], []
+        return []
+
+
+class _ParseError(Exception):
+    """The shared parse stream broke: which article's unit caused it is not known."""
+
+
+def _plan(a: Article) -> _Job:
+    job = _Job(a)
+    try:
         reason = extraction_gate(a)
         if reason:
             a.extra[NOT_EXTRACTED] = reason
-        else:
-            a.extra.pop(NOT_EXTRACTED, None)
-    plan = [(a, units(a) if NOT_EXTRACTED not in a.extra else []) for a in batch]
-    flat = [a.text[u.start : u.end] for a, us in plan for u in us]
-    docs = iter(nlp.pipe(flat, batch_size=PIPE_BATCH))
-    for a, us in plan:
-        parsed = [(u, next(docs)) for u in us]
-        yield [] if NOT_EXTRACTED in a.extra else quotes_from(a, parsed, min_confidence)
+            return job
+        a.extra.pop(NOT_EXTRACTED, None)
+        job.pieces = pieces(a)
+        job.units = [units(a, p) if len(job.pieces) > 1 else units(a) for p in job.pieces]
+    except Exception as exc:  # one bad article must not cost the batch
+        job.fail(exc)
+    return job
+
+
+def _next_doc(docs: Iterator[Any]) -> Any:
+    try:
+        return next(docs)
+    except Exception as exc:
+        raise _ParseError(str(exc)) from exc
+
+
+def _extract_jobs(jobs: list[_Job], nlp: Any, min_confidence: float) -> Iterator[list[Quote]]:
+    """Quotes per job, the units of all of them parsed in one stream; a piece's Docs are dropped
+    as soon as its quotes are made, so a long text never holds more than one piece's parse."""
+    text_stream = (parser_text(j.article.text, u) for j in jobs if j.extracted for us in j.units for u in us)
+    docs = iter(nlp.pipe(text_stream, batch_size=PIPE_BATCH))
+    for job in jobs:
+        if not job.extracted:
+            yield []
+            continue
+        quotes: list[Quote] = []
+        failed: Exception | None = None
+        run: ArticleRun | None = None
+        for i, us in enumerate(job.units):
+            parsed = [(u, _next_doc(docs)) for u in us]  # read even after a failure: the stream stays aligned
+            if failed is not None:
+                continue
+            try:
+                run = run or ArticleRun(job.article, job.pieces, min_confidence)
+                quotes.extend(run.piece_quotes(i, parsed))
+            except Exception as exc:  # an unexpected error in one article costs that article only
+                failed = exc
+            del parsed
+        yield job.fail(failed) if failed is not None else quotes
+
+
+def _run_batch(batch: list[Article], nlp: Any, min_confidence: float) -> Iterator[list[Quote]]:
+    jobs = [_plan(a) for a in batch]
+    i = 0
+    while i < len(jobs):
+        try:
+            for quotes in _extract_jobs(jobs[i:], nlp, min_confidence):
+                i += 1
+                yield quotes
+        except _ParseError:
+            # The parser failed on a unit of this article or of one batched with it: parse this one alone
+            # to tell, then go on with the rest in a fresh stream.
+            job = jobs[i]
+            i += 1
+            try:
+                yield from _extract_jobs([job], nlp, min_confidence)
+            except _ParseError as exc:
+                yield job.fail(exc.__cause__ or exc)
