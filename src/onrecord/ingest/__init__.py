@@ -94,9 +94,7 @@ def read_inputs(
 
 def _one_line_failure(failure: Failure) -> Failure:
     """The promise of one non-empty line per failure, kept whatever a reader wrote."""
-    reason = one_line(failure.reason or "", "unreadable input")
-    if reason != failure.reason:
-        failure.reason = reason
+    failure.reason = one_line(failure.reason or "", "unreadable input")
     return failure
 
 

@@ -1,4 +1,6 @@
-"""Bytes to text: UTF-8 first (fast, and by far the commonest), charset-normalizer otherwise.
+"""Bytes to text: UTF-8 first (fast, and by far the commonest), then what the document
+declares, then UTF-8 with a few stray bytes replaced, then cp1252 for Western text,
+charset-normalizer otherwise. ``Decoded.note`` says which, for ``Article.extra["decoding"]``.
 
 Binary input is refused early with a named kind when its magic number is known, so
 users read "binary file (PDF document)" rather than an encoding error.
