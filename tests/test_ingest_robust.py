@@ -178,21 +178,32 @@ def test_declared_html_charset_is_honoured(tmp_path: Path, charset: str, sentenc
     assert article.extra["decoding"].endswith("(declared)")
 
 
-def test_declared_http_charset_in_a_warc_is_honoured(tmp_path: Path) -> None:
+def one_page_warc(path: Path, body: bytes, charset: str) -> Path:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    sentence = "Президент заявил, что вода подорожает."
-    body = page("Water", [sentence, *PARAGRAPHS]).encode("koi8-r")
-    path = tmp_path / "crawl.warc"
     with open(path, "wb") as stream:
         writer = WARCWriter(stream, gzip=False)
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=KOI8-R")], protocol="HTTP/1.1")
+        headers = StatusAndHeaders("200 OK", [("Content-Type", f"text/html; charset={charset}")], protocol="HTTP/1.1")
         writer.write_record(
             writer.create_warc_record("https://x.test/", "response", payload=io.BytesIO(body), http_headers=headers)
         )
-    (article,) = read(path)
+    return path
+
+
+def test_declared_http_charset_in_a_warc_is_honoured(tmp_path: Path) -> None:
+    sentence = "Президент заявил, что вода подорожает."
+    body = page("Water", [sentence, *PARAGRAPHS]).encode("koi8-r")
+    (article,) = read(one_page_warc(tmp_path / "crawl.warc", body, "KOI8-R"))
     assert isinstance(article, Article) and sentence in article.text
+
+
+def test_stray_byte_in_a_warc_declared_utf8_keeps_utf8(tmp_path: Path) -> None:
+    body = page("Tariffs in Zürich", [UTF8_BODY, *PARAGRAPHS]).encode("utf-8").replace(b"Monday.", b"Monday\xff.")
+    (article,) = read(one_page_warc(tmp_path / "crawl.warc", body, "utf-8"))
+    assert isinstance(article, Article), article
+    assert "Zürich’s mayor" in article.text and "Monday\ufffd." in article.text
+    assert article.extra["decoding"] == "utf-8 (1 invalid byte replaced)"
 
 
 SCRIPTS = {
