@@ -62,3 +62,12 @@ def test_ingesting_the_folder_that_holds_the_database_skips_the_database(tmp_pat
         assert '"failed": []' in proc.stdout
     summary = json.loads(proc.stdout)
     assert summary["new"] == 0 and summary["already_stored"] == 1
+
+
+def test_a_file_name_with_a_line_break_still_fails_on_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "two\nlines.jsonl"
+    bad.write_text("{broken\n", encoding="utf-8")
+    proc = run("ingest", str(bad), "--db", str(tmp_path / "x.db"), "--no-extract")
+    assert proc.returncode == 1
+    (line,) = [ln for ln in proc.stderr.splitlines() if "lines.jsonl" in ln]
+    assert line.startswith("failed:") and "two\\nlines.jsonl" in line

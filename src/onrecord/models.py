@@ -160,4 +160,5 @@ class Failure:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.record}" if self.record is not None else self.path
-        return f"{where}: {self.reason}"
+        # One line whatever a file name holds: line breaks in names are shown escaped.
+        return f"{where}: {self.reason}".replace("\r", "\\r").replace("\n", "\\n")
