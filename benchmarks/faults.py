@@ -120,12 +120,15 @@ def kill_trials(corpus: Path, work: Path, trials: int, rng: random.Random) -> li
         else:
             at = rng.uniform(0.05, 1.0) * ingest_s
             killed = _killed(["ingest", str(corpus)], db, at)
+        left = state(db) if Path(db).exists() else None
+        due = bool(left and left["changes"] > left["linked"])  # the kill left linking to do
         resumed = _run(["ingest", str(corpus)], db)  # the next command finishes what the kill left
-        row = {"trial": i, "what": what, "kill_at_s": round(at, 2), "killed": killed, **check(db, ref, resumed)}
+        row = {"trial": i, "what": what, "kill_at_s": round(at, 2), "killed": killed, "due": due,
+               **check(db, ref, resumed)}
         rows.append(row)
-        print(f"  trial {i:2d} {what:9s} kill at {at:5.1f}s{'' if killed else ' (finished first)'}: "
-              f"lost {row['lost']}, duplicated {row['duplicated']}, unlinked {row['unlinked']}, "
-              f"errors {row['errors']}", flush=True)
+        print(f"  trial {i:2d} {what:9s} kill at {at:5.1f}s{'' if killed else ' (finished first)'}"
+              f"{', linking left due' if due else ''}: lost {row['lost']}, duplicated {row['duplicated']}, "
+              f"unlinked {row['unlinked']}, errors {row['errors']}", flush=True)
     return rows
 
 
@@ -216,11 +219,12 @@ def main() -> None:
             fresh.close()
             conc.append(concurrency(corpus, work, args.pg))
     if rows:
-        print(f"\n| kill trials ({args.articles} articles) | trials | killed | lost | duplicated | left unlinked |"
-              " errors |\n|---|---|---|---|---|---|---|")
+        print(f"\n| kill trials ({args.articles} articles) | trials | killed | linking left due | lost | duplicated |"
+              " left unlinked | errors |\n|---|---|---|---|---|---|---|---|")
         for what in ("ingest", "reprocess"):
             rs = [r for r in rows if r["what"] == what]
-            print(f"| {what} | {len(rs)} | {sum(r['killed'] for r in rs)} | {sum(r['lost'] for r in rs)} | "
+            print(f"| {what} | {len(rs)} | {sum(r['killed'] for r in rs)} | {sum(r['due'] for r in rs)} | "
+                  f"{sum(r['lost'] for r in rs)} | "
                   f"{sum(r['duplicated'] for r in rs)} | {sum(r['unlinked'] for r in rs)} | "
                   f"{sum(r['errors'] for r in rs)} |")
     print("\n| concurrency (2 writers + 16 readers) | writers ok | articles | link due | reads | read errors |"
