@@ -9,6 +9,7 @@ extra) to also match by sentence-embedding cosine.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import re
 from collections import Counter, defaultdict
@@ -274,7 +275,7 @@ def said_dates(
     out: dict[str, SaidDate] = {}
     for art, quotes in corpus:
         carried: dict[str, SaidDate] = {}
-        all_spans = [s for q in quotes for s in q.content.spans]
+        all_spans = _SortedSpans(s for q in quotes for s in q.content.spans)
         for q in sorted(quotes, key=lambda q: (q.start, q.id)):
             keys = quote_speakers.get(q.id, [])
             got = said_date_of(art, q, _speaker_tokens(keys, speakers), all_spans)
@@ -335,11 +336,35 @@ def said_date_of(art: Article, q: Quote, speaker_tokens: set[str], mask: list | 
     return None
 
 
+class _SortedSpans(list):
+    """An article's content spans sorted by start, with a running max of their ends, so that masking one
+    sentence reads the spans near it, not every span of the article (quadratic in a long text)."""
+
+    def __init__(self, spans: Iterable) -> None:
+        super().__init__(sorted(spans, key=lambda s: s.start))
+        self.starts = [s.start for s in self]
+        self.reach: list[int] = []
+        for s in self:
+            self.reach.append(max(s.end, self.reach[-1]) if self.reach else s.end)
+
+    def overlapping(self, lo: int, hi: int) -> list:
+        out = []
+        for k in range(bisect.bisect_left(self.starts, hi) - 1, -1, -1):
+            if self.reach[k] <= lo:
+                break
+            if self[k].end > lo:
+                out.append(self[k])
+        return out
+
+
 def _mask(text: str, lo: int, hi: int, spans) -> str:
+    if isinstance(spans, _SortedSpans):
+        spans = spans.overlapping(lo, hi)
     chars = list(text[lo:hi])
     for s in spans:
-        for i in range(max(s.start, lo), min(s.end, hi)):
-            chars[i - lo] = " "
+        a, b = max(s.start, lo), min(s.end, hi)
+        if b > a:
+            chars[a - lo : b - lo] = " " * (b - a)
     return "".join(chars)
 
 

@@ -153,7 +153,13 @@ def _document_author(raw: str, text: str) -> str | None:
     """A headline's "Study finds ..." is the study the article credits: "A study by the University of X"."""
     if len(raw.split()) != 1 or fold(raw) not in DOCUMENT_HEADS:
         return None
-    noun = rf"\b(?i:{re.escape(fold(raw))})\s+(?:by|from)\s+(?:the\s+)?"
+    return _credited(fold(raw), text)
+
+
+@lru_cache(maxsize=4096)
+def _credited(head: str, text: str) -> str | None:
+    """(one search of an article per document noun, not one per quote naming it)"""
+    noun = rf"\b(?i:{re.escape(head)})\s+(?:by|from)\s+(?:the\s+)?"
     name = r"((?:[A-Z][\w'’.-]*\s+(?:of\s+(?:the\s+)?)?)*[A-Z][\w'’.-]*)"
     found = {m.group(1) for m in re.finditer(noun + name, text)}
     return found.pop() if len(found) == 1 else None
@@ -267,13 +273,16 @@ def link_names(mentions: list[Mention], texts: dict[str, str]) -> Linking:
         if o.title.organisation:
             orgs_by_surface[(o.article_id, fold(o.surface))].add(o.title.organisation)
     folded: dict[str, str] = {}
+    seen: dict[str, dict[tuple[str, str], bool]] = defaultdict(dict)  # per article: what its text was searched for
     # Surnames alone (and "J. Stoltenberg").
     for m in mentions:
         if m.idx in lk.cluster_of or m.title is not None:
             continue
         if m.article_id not in folded:
             folded[m.article_id] = fold(texts[m.article_id]).replace("-", " ")
-        ctx = _Context(texts[m.article_id], folded[m.article_id], orgs_by_surface[(m.article_id, fold(m.name))])
+        ctx = _Context(
+            texts[m.article_id], folded[m.article_id], orgs_by_surface[(m.article_id, fold(m.name))], seen[m.article_id]
+        )
         lk.cluster_of[m.idx] = _resolve_surname(m, by_article[m.article_id], lk, surnames, cluster_orgs, ctx)
     return lk
 
@@ -304,6 +313,18 @@ class _Context:
     text: str
     folded: str
     orgs_here: set[str]
+    seen: dict[tuple[str, str], bool] = field(default_factory=dict)  # searches done, shared by the article's mentions
+
+    def names(self, key: str) -> bool:
+        """``key in folded``, once per key (a long article has many surnames, each searched again otherwise)."""
+        if ("name", key) not in self.seen:
+            self.seen[("name", key)] = key in self.folded
+        return self.seen[("name", key)]
+
+    def has_org(self, org: str) -> bool:
+        if ("org", org) not in self.seen:
+            self.seen[("org", org)] = _org_in_text(org, self.text)
+        return self.seen[("org", org)]
 
 
 def _cluster_orgs(lk: Linking) -> dict[str, set[str]]:
@@ -334,7 +355,7 @@ def _resolve_surname(
     local = sorted({lk.cluster_of[x.idx] for x in same_article if lk.cluster_of.get(x.idx) in cands})
     if len(local) == 1:
         return local[0]
-    named = sorted(c for c in cands if c[2:] in ctx.folded)
+    named = sorted(c for c in cands if ctx.names(c[2:]))
     if len(named) == 1 and not local:
         return named[0]
     if not local and not named:
@@ -342,7 +363,7 @@ def _resolve_surname(
             c
             for c in cands
             if cluster_orgs.get(c)
-            and (cluster_orgs[c] & ctx.orgs_here or any(_org_in_text(org, ctx.text) for org in cluster_orgs[c]))
+            and (cluster_orgs[c] & ctx.orgs_here or any(ctx.has_org(org) for org in cluster_orgs[c]))
         )
         if len(by_org) == 1:
             return by_org[0]
@@ -410,8 +431,9 @@ def resolve_titles(lk: Linking, table: RoleTable) -> None:
     for m in lk.mentions:
         by_article[m.article_id].append(m)
     titled: dict[tuple[str, str], set[str]] = defaultdict(set)  # (article, folded title) -> speaker keys
+    index = _ObservationIndex(by_article)
     for o in lk.observations:
-        cid = _observation_cluster(o, by_article[o.article_id], lk)
+        cid = index.cluster(o, lk)
         if cid is not None and cid in lk.keys:
             titled[(o.article_id, o.title.key[0])].add(lk.keys[cid])
     by_key = {k: c for c, k in lk.keys.items()}
@@ -532,8 +554,9 @@ def build_roles(lk: Linking) -> list[RoleRecord]:
     for m in lk.mentions:
         by_article[m.article_id].append(m)
     pairs = []
+    index = _ObservationIndex(by_article)
     for o in lk.observations:
-        cid = _observation_cluster(o, by_article[o.article_id], lk)
+        cid = index.cluster(o, lk)
         if cid is not None and cid in lk.keys and not cid.startswith("o:"):
             pairs.append((lk.keys[cid], o))
     names = {lk.keys[c]: n for c, n in lk.names.items() if c in lk.keys}
@@ -553,6 +576,44 @@ def _observation_cluster(o: RoleObservation, ms: list[Mention], lk: Linking) -> 
     last = {lk.cluster_of.get(m.idx) for m in ms if m.title is None and name_tokens(m.name)[-1:] == [f]}
     last.discard(None)
     return last.pop() if len(last) == 1 else None
+
+
+class _ObservationIndex:
+    """``_observation_cluster`` by lookup: each article's mentions keyed once by the folded forms it
+    compares, instead of cleaning every mention's surface again for every observation."""
+
+    def __init__(self, by_article: dict[str, list[Mention]]) -> None:
+        self.by_article = by_article
+        self.exact: dict[str, dict[str, list[Mention]]] = {}
+        self.last: dict[str, dict[str, list[Mention]]] = {}
+
+    def _build(self, aid: str) -> None:
+        exact: dict[str, list[Mention]] = defaultdict(list)
+        last: dict[str, list[Mention]] = defaultdict(list)
+        for m in self.by_article.get(aid, []):
+            if m.title is not None:
+                continue
+            keys = {fold(m.name)}
+            if m.surface:
+                keys.add(fold(clean_name(m.surface)[0]))
+            for k in keys:
+                exact[k].append(m)
+            toks = name_tokens(m.name)
+            if toks:
+                last[toks[-1]].append(m)
+        self.exact[aid], self.last[aid] = exact, last
+
+    def cluster(self, o: RoleObservation, lk: Linking) -> str | None:
+        if o.article_id not in self.exact:
+            self._build(o.article_id)
+        f = fold(o.surface)
+        exact = {lk.cluster_of.get(m.idx) for m in self.exact[o.article_id].get(f, ())}
+        exact.discard(None)
+        if len(exact) == 1:
+            return exact.pop()
+        last = {lk.cluster_of.get(m.idx) for m in self.last[o.article_id].get(f, ())}
+        last.discard(None)
+        return last.pop() if len(last) == 1 else None
 
 
 def _link_imported(lk: Linking, roles: Iterable[RoleRecord]) -> list[RoleRecord]:

@@ -36,16 +36,47 @@ def observe_roles(article_id: str, text: str, date: str | None, names: Iterable[
     """Find titles written right before ("NATO SG Stoltenberg") or after ("Jānis Sārts, Director of …")
     each of ``names`` in ``text``."""
     out: list[RoleObservation] = []
-    for name in sorted(set(names), key=len, reverse=True):
-        if not name or len(name) < 3:
-            continue
-        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
-            pre = _title_before(text, m.start(), names)
+    ordered = [n for n in sorted(set(names), key=len, reverse=True) if n and len(n) >= 3]
+    tokens = _name_tokens(names)  # once per article, not once per mention found
+    found = _occurrences(text, ordered)
+    for name in ordered:
+        for start in found[name]:
+            end = start + len(name)
+            pre = _title_before(text, start, names, tokens)
             if pre:
-                out.append(_obs(article_id, date, name, pre, text[m.start() - len(pre[1]) : m.end()]))
-            post = _title_after(text, m.end())
+                out.append(_obs(article_id, date, name, pre, text[start - len(pre[1]) : end]))
+            post = _title_after(text, end)
             if post:
-                out.append(_obs(article_id, date, name, post, text[m.start() : m.end() + len(post[1]) + 2]))
+                out.append(_obs(article_id, date, name, post, text[start : end + len(post[1]) + 2]))
+    return out
+
+
+_WORD_START = re.compile(r"(?<![\w-])\w+")
+_WORDISH = re.compile(r"[\w-]")
+
+
+def _occurrences(text: str, names: list[str]) -> dict[str, list[int]]:
+    r"""Where each name stands alone in ``text`` (not inside a longer word or hyphenation), as
+    ``re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)`` finds it, in one pass over the text
+    for all names at once: a name can only start where a word starts, and only with that whole word."""
+    out: dict[str, list[int]] = {n: [] for n in names}
+    by_first: dict[str, list[str]] = {}
+    for n in names:
+        first = _WORD_START.match(n)
+        if first is None:  # a name not opening with a letter or digit: searched on its own
+            out[n] = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)]
+        else:
+            by_first.setdefault(first.group(), []).append(n)
+    if not by_first:
+        return out
+    ends: dict[str, int] = {}  # where each name's last occurrence ends: finditer never overlaps a name with itself
+    for w in _WORD_START.finditer(text):
+        for n in by_first.get(w.group(), ()):
+            p = w.start()
+            e = p + len(n)
+            if p >= ends.get(n, 0) and text.startswith(n, p) and (e == len(text) or not _WORDISH.match(text, e)):
+                out[n].append(p)
+                ends[n] = e
     return out
 
 
@@ -53,7 +84,13 @@ def _obs(article_id: str, date: str | None, name: str, found: tuple[ParsedTitle,
     return RoleObservation(article_id, date, name, found[0], f'{article_id}: "{" ".join(ev.split())}"')
 
 
-def _title_before(text: str, pos: int, names: Iterable[str]) -> tuple[ParsedTitle, str] | None:
+def _name_tokens(names: Iterable[str]) -> set[str]:
+    return {t for n in names for t in n.split()}
+
+
+def _title_before(
+    text: str, pos: int, names: Iterable[str], name_tokens: set[str] | None = None
+) -> tuple[ParsedTitle, str] | None:
     window = text[max(0, pos - 160) : pos]
     cut = max((m.end() for m in _SENT_BREAK.finditer(window)), default=0)
     window = window[cut:]
@@ -66,7 +103,8 @@ def _title_before(text: str, pos: int, names: Iterable[str]) -> tuple[ParsedTitl
         if toks and RANKS.match(toks[-1] + " ") and not glued:
             stem = stem[: stem.rstrip().rfind(" ") + 1] if " " in stem.rstrip() else ""
     tokens = stem.split()
-    name_tokens = {t for n in names for t in n.split()}
+    if name_tokens is None:
+        name_tokens = _name_tokens(names)
     phrase: list[str] = []
     for tok in reversed(tokens):
         if tok.endswith(",") or tok in name_tokens or not _PHRASE_TOKEN.match(tok):
