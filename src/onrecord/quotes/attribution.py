@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -72,10 +72,29 @@ def _surname_mentions(text: str, people: list[N.PersonEntry]) -> list[N.PersonEn
     return out
 
 
+_ACRONYM_RE = re.compile(r"((?:[A-Z][\w\u2019'\-]*\s+(?:and\s+|of\s+|for\s+|the\s+)?){1,8})\(([A-Z]{2,8})\)")
+_CAPITAL_RE = re.compile(r"[A-Z]")
+_WORD_TAIL_RE = re.compile(r"[\w\u2019'\-]*")
+
+
+def _acronym_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_ACRONYM_RE.finditer(text)``, trying one start per word: every capital of a word ends its first
+    name word at the same place, so if the first capital fails the rest do too (finditer would try
+    each, which is quadratic in a long run of capitals)."""
+    pos = 0
+    while (c := _CAPITAL_RE.search(text, pos)) is not None:
+        m = _ACRONYM_RE.match(text, c.start())
+        if m is not None:
+            yield m
+            pos = m.end()
+        else:
+            pos = _WORD_TAIL_RE.match(text, c.start() + 1).end()
+
+
 def _acronyms(text: str) -> dict[str, tuple[str, ...]]:
     """ "Universities and Colleges Employers’ Association (UCEA)" -> {name: ("ucea",)}."""
     out: dict[str, tuple[str, ...]] = {}
-    for m in re.finditer(r"((?:[A-Z][\w\u2019'\-]*\s+(?:and\s+|of\s+|for\s+|the\s+)?){1,8})\(([A-Z]{2,8})\)", text):
+    for m in _acronym_matches(text):
         name = m.group(1).strip()
         out.setdefault(name, ())
         out[name] = (*out[name], m.group(2).lower())
