@@ -16,7 +16,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onrecord.api.routes import UPLOAD_OVERHEAD
 from onrecord.api.routes import router as api_router
@@ -34,6 +36,75 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+_RAW_SECURITY_HEADERS = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
+STARLETTE_TOO_LARGE = "Content Too Large"  # the detail of Starlette's body-limit 413
+
+
+class _App(FastAPI):
+    """FastAPI with one layer outside its ServerErrorMiddleware, so that every response is covered.
+
+    Middleware added the usual way sits inside ServerErrorMiddleware (and inside FastAPI's
+    body limit), so the 500 page and an early 413 would go out without the security headers.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _Outermost(super().build_middleware_stack(), self)
+
+
+class _Outermost:
+    """Security headers on every response; a body declared over the cap, or a NUL in the URL, answered unread."""
+
+    def __init__(self, app: ASGIApp, owner: FastAPI) -> None:
+        self.app = app
+        self.owner = owner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in _RAW_SECURITY_HEADERS if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await _error_response(Request(scope, receive), *refusal)(scope, receive, send_secured)
+            return
+        await self.app(scope, receive, send_secured)
+
+    def _refusal(self, scope: Scope) -> tuple[int, str] | None:
+        """The status and message that answer the request before the app sees it, if any do."""
+        declared = Headers(scope=scope).get("content-length", "")
+        cap = self.owner.max_body_size
+        if cap is not None and declared.isdigit() and int(declared) > cap:
+            return 413, too_large_message(self.owner.state.max_upload_bytes)
+        # No stored text holds a NUL (PostgreSQL cannot store one), and the database refuses it in a query.
+        if "\x00" in scope.get("path", "") or has_nul(scope.get("query_string", b"")):
+            return 422, "invalid request: a NUL character (%00) in the URL"
+        return None
+
+
+def has_nul(query: bytes) -> bool:
+    return b"\x00" in query or b"%00" in query
+
+
+def too_large_message(cap: int) -> str:
+    return f"request body too large: uploads are limited to {cap:,} bytes in all"
+
+
+def _error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    """The error as JSON under /api (``{"status", "message"}``), else as an HTML page."""
+    from onrecord.web import error_page, wants_html
+
+    if wants_html(request):
+        return error_page(request, status, message, headers=headers)
+    return JSONResponse({"status": status, "message": message, **extra}, status_code=status, headers=headers)
 
 
 def create_app(store: Any, *, write_token: str | None = None, max_upload_bytes: int = 5_000_000) -> Any:
@@ -41,7 +112,7 @@ def create_app(store: Any, *, write_token: str | None = None, max_upload_bytes: 
     from onrecord.web import STATIC_DIR, wants_html
     from onrecord.web import router as web_router
 
-    app = FastAPI(
+    app = _App(
         title="onrecord",
         summary="Who said what, when, and who reported it.",
         version="0.1.0",
@@ -50,7 +121,8 @@ def create_app(store: Any, *, write_token: str | None = None, max_upload_bytes: 
         openapi_url="/openapi.json",
         # Whole-request cap (GETs have no body); uploads are also counted file by file.
         max_body_size=max_upload_bytes + UPLOAD_OVERHEAD,
-        form_limits={"max_part_size": max_upload_bytes, "max_files": MAX_FILES, "max_fields": 50},
+        # Pasted text may be as large as the body: the upload cap then answers 413, not the parser 400.
+        form_limits={"max_part_size": max_upload_bytes + UPLOAD_OVERHEAD, "max_files": MAX_FILES, "max_fields": 50},
     )
     app.state.store = store
     app.state.write_token = write_token or None
@@ -61,44 +133,21 @@ def create_app(store: Any, *, write_token: str | None = None, max_upload_bytes: 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "error"
-        if wants_html(request):
-            from onrecord.web import error_page
-
-            return error_page(request, exc.status_code, message, headers=getattr(exc, "headers", None))
-        return JSONResponse(
-            {"status": exc.status_code, "message": message},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        if exc.status_code == 413 and message == STARLETTE_TOO_LARGE:  # a chunked body that ran past the cap
+            message = too_large_message(request.app.state.max_upload_bytes)
+        return _error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [_describe(e) for e in exc.errors()]
-        message = "invalid request: " + "; ".join(problems)
-        if wants_html(request):
-            from onrecord.web import error_page
-
-            return error_page(request, 422, message)
-        return JSONResponse(
-            {"status": 422, "message": message, "errors": problems},
-            status_code=422,
-        )
+        return _error_response(request, 422, "invalid request: " + "; ".join(problems), errors=problems)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
+        # Runs in ServerErrorMiddleware, outside the app's middleware: _Outermost adds the security headers.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        if wants_html(request):
-            from onrecord.web import error_page
-
-            return error_page(request, 500, "something went wrong on the server")
-        return JSONResponse({"status": 500, "message": "internal server error"}, status_code=500)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        return response
+        message = "something went wrong on the server" if wants_html(request) else "internal server error"
+        return _error_response(request, 500, message)
 
     app.include_router(api_router)
     app.include_router(web_router)
