@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from onrecord.api.uploads import MAX_FILES, Upload, check_token, check_upload, run_ingest, token_from_headers
+from onrecord.api.uploads import check_token, read_uploads, run_ingest, token_from_headers
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2}([T ][0-9:.+\-Z]*)?)?)?$"
 UPLOAD_OVERHEAD = 256 * 1024  # multipart boundaries, headers and the small form fields
@@ -18,8 +18,14 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 # ------------------------------------------------------------------ models
 class Error(BaseModel):
+    """Every error the API answers: the HTTP status again and one line for a person."""
+
     status: int
     message: str
+
+
+class InvalidRequest(Error):
+    errors: list[str] = Field(default_factory=list, description="One line per bad parameter, when there are several")
 
 
 class Page(BaseModel):
@@ -36,10 +42,22 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": Error, "description": "Unknown id"},
-    422: {"model": Error, "description": "Bad parameter"},
+# The statuses each operation can answer, so that the schema is true (FastAPI's own 422 body is not ours).
+Responses = dict[int | str, dict[str, Any]]
+SERVER_ERROR: Responses = {500: {"model": Error, "description": "Server error (a short message, never a traceback)"}}
+BAD_PARAMETER: Responses = {422: {"model": InvalidRequest, "description": "Bad parameter"}}
+READ_ERRORS: Responses = BAD_PARAMETER | SERVER_ERROR
+ONE_ERRORS: Responses = {404: {"model": Error, "description": "Unknown id"}} | READ_ERRORS
+SEARCH_ERRORS: Responses = READ_ERRORS | {
+    501: {"model": Error, "description": "semantic=true, but the embeddings extra is not installed"}
 }
+INGEST_ERRORS: Responses = {
+    400: {"model": Error, "description": "Malformed form data, or too many files"},
+    401: {"model": Error, "description": "No write token"},
+    403: {"model": Error, "description": "Wrong write token, or a read-only server"},
+    413: {"model": Error, "description": "Over the upload limit (gzip data counts unpacked)"},
+    415: {"model": Error, "description": "A file type onrecord does not read"},
+} | READ_ERRORS
 
 
 # ------------------------------------------------------------ dependencies
@@ -93,12 +111,12 @@ def _found(item: dict[str, Any] | None, what: str, ref: str) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------- reading
-@router.get("/stats", response_model=Record, summary="How much the store holds")
+@router.get("/stats", response_model=Record, responses=SERVER_ERROR, summary="How much the store holds")
 def stats(store: StoreDep) -> dict[str, Any]:
     return store.stats()
 
 
-@router.get("/articles", response_model=Page, responses=ERRORS, summary="Articles, in ingest order")
+@router.get("/articles", response_model=Page, responses=READ_ERRORS, summary="Articles, in ingest order")
 def list_articles(
     store: StoreDep,
     limit: Limit = 50,
@@ -114,14 +132,14 @@ def list_articles(
     return page
 
 
-@router.get("/articles/{article_id}", response_model=Record, responses=ERRORS, summary="One article, verbatim")
+@router.get("/articles/{article_id}", response_model=Record, responses=ONE_ERRORS, summary="One article, verbatim")
 def get_article(
     store: StoreDep, article_id: Annotated[str, Path(min_length=4, max_length=64, description="Id or prefix")]
 ) -> dict[str, Any]:
     return _found(store.get_article(article_id), "article", article_id)
 
 
-@router.get("/quotes", response_model=Page, responses=ERRORS, summary="Quotes, newest first, filtered")
+@router.get("/quotes", response_model=Page, responses=READ_ERRORS, summary="Quotes, newest first, filtered")
 def list_quotes(
     store: StoreDep,
     filters: Filters,
@@ -137,12 +155,12 @@ def list_quotes(
     return store.list_quotes(limit=limit, offset=offset, **filters)
 
 
-@router.get("/quotes/{quote_id:path}", response_model=Record, responses=ERRORS, summary="One quote")
+@router.get("/quotes/{quote_id:path}", response_model=Record, responses=ONE_ERRORS, summary="One quote")
 def get_quote(store: StoreDep, quote_id: str) -> dict[str, Any]:
     return _found(store.get_quote(quote_id), "quote", quote_id)
 
 
-@router.get("/speakers", response_model=Page, responses=ERRORS, summary="Speakers, most quoted first")
+@router.get("/speakers", response_model=Page, responses=READ_ERRORS, summary="Speakers, most quoted first")
 def list_speakers(
     store: StoreDep,
     limit: Limit = 50,
@@ -152,12 +170,12 @@ def list_speakers(
     return store.list_speakers(limit=limit, offset=offset, q=q or None)
 
 
-@router.get("/speakers/{ref:path}", response_model=Record, responses=ERRORS, summary="One speaker")
+@router.get("/speakers/{ref:path}", response_model=Record, responses=ONE_ERRORS, summary="One speaker")
 def get_speaker(store: StoreDep, ref: str) -> dict[str, Any]:
     return _found(store.get_speaker(ref), "speaker", ref)
 
 
-@router.get("/statements", response_model=Page, responses=ERRORS, summary="Statements, newest first")
+@router.get("/statements", response_model=Page, responses=READ_ERRORS, summary="Statements, newest first")
 def list_statements(
     store: StoreDep,
     limit: Limit = 50,
@@ -171,14 +189,14 @@ def list_statements(
     )
 
 
-@router.get("/statements/{statement_id}", response_model=Record, responses=ERRORS, summary="One statement")
+@router.get("/statements/{statement_id}", response_model=Record, responses=ONE_ERRORS, summary="One statement")
 def get_statement(
     store: StoreDep, statement_id: Annotated[str, Path(min_length=4, max_length=64, description="Id or prefix")]
 ) -> dict[str, Any]:
     return _found(store.get_statement(statement_id), "statement", statement_id)
 
 
-@router.get("/stories", response_model=Page, responses=ERRORS, summary="Stories: articles about one event")
+@router.get("/stories", response_model=Page, responses=READ_ERRORS, summary="Stories: articles about one event")
 def list_stories(
     store: StoreDep,
     limit: Limit = 50,
@@ -188,12 +206,12 @@ def list_stories(
     return store.list_stories(limit=limit, offset=offset, min_size=min_size)
 
 
-@router.get("/stories/{story_id}", response_model=Record, responses=ERRORS, summary="One story")
+@router.get("/stories/{story_id}", response_model=Record, responses=ONE_ERRORS, summary="One story")
 def get_story(store: StoreDep, story_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
     return _found(store.get_story(story_id), "story", story_id)
 
 
-@router.get("/timeline", response_model=Record, responses=ERRORS, summary="Statements grouped by period")
+@router.get("/timeline", response_model=Record, responses=READ_ERRORS, summary="Statements grouped by period")
 def timeline(
     store: StoreDep,
     filters: Filters,
@@ -202,7 +220,7 @@ def timeline(
     return store.timeline(group=group, **filters)
 
 
-@router.get("/search", response_model=Record, responses=ERRORS, summary="Full-text search: quotes and articles")
+@router.get("/search", response_model=Record, responses=SEARCH_ERRORS, summary="Full-text search: quotes and articles")
 def search(
     store: StoreDep,
     filters: Filters,
@@ -258,7 +276,7 @@ def semantic_page(store: Any, q: str, *, limit: int, offset: int, **filters: Any
 @router.post(
     "/ingest",
     response_model=Record,
-    responses={401: {"model": Error}, 403: {"model": Error}, 413: {"model": Error}, 415: {"model": Error}},
+    responses=INGEST_ERRORS,
     summary="Ingest uploaded files or pasted text (needs the write token)",
     description="Send the token as `Authorization: Bearer TOKEN` or `X-Write-Token: TOKEN`.",
 )
@@ -274,20 +292,7 @@ async def ingest(
 async def ingest_uploads(request: Request, files: list[UploadFile], text: str | None) -> dict[str, Any]:
     """Shared by the API and the ingest page: read within the cap, check, ingest in a thread."""
     cap: int = request.app.state.max_upload_bytes
-    if len(files) > MAX_FILES:
-        raise HTTPException(413, f"at most {MAX_FILES} files at a time")
-    uploads: list[Upload] = []
-    total = len((text or "").encode("utf-8"))
-    for f in files:
-        if not f.filename and not f.size:
-            continue  # an empty file input
-        data = await f.read(cap + 1)
-        total += len(data)
-        if total > cap:
-            raise HTTPException(413, f"upload larger than {cap} bytes")
-        up = Upload(f.filename or "upload.txt", data)
-        check_upload(up, f.content_type)
-        uploads.append(up)
+    uploads = await read_uploads(files, text, cap)
     state = request.app.state
     return await run_in_threadpool(
         run_ingest,

@@ -2,19 +2,27 @@
 
 Nothing a client sends chooses a path: each file is written under a fresh temporary
 directory with a sanitised name, ingested, and the directory removed.
+
+The cap counts what the ingest would read: pasted text, each file's bytes and, for gzip
+data (which the ingest unpacks whatever the name), the unpacked bytes. Files are read and
+unpacked in chunks and no further than the cap allows, so an upload over it costs at most
+the cap in memory and is refused (413) before anything reaches the store.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
 import secrets
 import tempfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, UploadFile
 
 ALLOWED_EXTENSIONS = (
     ".txt", ".text", ".md", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json",
@@ -26,6 +34,8 @@ ALLOWED_CONTENT_TYPES = {
     "application/warc", "application/gzip", "application/x-gzip",
 }  # fmt: skip
 MAX_FILES = 20
+GZIP_MAGIC = b"\x1f\x8b"
+CHUNK = 64 * 1024
 
 
 @dataclass
@@ -59,10 +69,20 @@ def safe_name(name: str | None, index: int) -> str:
     return f"{index:02d}-{base}"
 
 
+def _extension(name: str) -> str | None:
+    """The allowed extension ``name`` ends with; "x.jsonl.gz" gives ".jsonl.gz" (the ingest unpacks any .gz)."""
+    lowered = name.lower()
+    inner = lowered.removesuffix(".gz")
+    ext = next((e for e in sorted(ALLOWED_EXTENSIONS, key=len, reverse=True) if lowered.endswith(e)), None)
+    if ext is None and inner != lowered:
+        base = next((e for e in ALLOWED_EXTENSIONS if inner.endswith(e)), None)
+        ext = base + ".gz" if base else None
+    return ext
+
+
 def check_upload(upload: Upload, content_type: str | None) -> None:
     """415 for a type onrecord does not read; binary content in a text type is refused too."""
-    lowered = upload.name.lower()
-    ext = next((e for e in sorted(ALLOWED_EXTENSIONS, key=len, reverse=True) if lowered.endswith(e)), None)
+    ext = _extension(upload.name)
     if ext is None:
         raise HTTPException(415, f"{upload.name}: unsupported file type (allowed: {', '.join(ALLOWED_EXTENSIONS)})")
     ctype = (content_type or "").split(";")[0].strip().lower()
@@ -74,6 +94,66 @@ def check_upload(upload: Upload, content_type: str | None) -> None:
             raise HTTPException(415, f"{upload.name}: not gzip data")
     elif b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise HTTPException(415, f"{upload.name}: binary content in a text file")
+
+
+async def read_capped(file: UploadFile, budget: int) -> bytes:
+    """At most ``budget + 1`` bytes of ``file``, read in chunks: one byte more than allowed says "too large"."""
+    parts: list[bytes] = []
+    got = 0
+    while got <= budget:
+        chunk = await file.read(min(CHUNK, budget + 1 - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def unpacked_size(data: bytes, budget: int) -> int:
+    """How many bytes gzip ``data`` unpacks to, counted in chunks and no further than ``budget + 1``.
+
+    Every member counts (a .warc.gz is one per record). Corrupt data counts as far as it
+    unpacks: the ingest then reports the file as unreadable, as it does from the command line.
+    """
+    total = 0
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") as unpacked:
+            while total <= budget:
+                chunk = unpacked.read(min(CHUNK, budget + 1 - total))
+                if not chunk:
+                    break
+                total += len(chunk)
+    except (OSError, EOFError, zlib.error):
+        pass
+    return total
+
+
+async def read_uploads(files: Sequence[UploadFile], text: str | None, cap: int) -> list[Upload]:
+    """The uploaded files, type-checked, or 413 as soon as what they hold (unpacked) passes ``cap``."""
+    if len(files) > MAX_FILES:
+        raise HTTPException(400, f"at most {MAX_FILES} files at a time")  # as the form parser says it
+    used = len((text or "").encode("utf-8"))
+    if used > cap:
+        raise HTTPException(413, f"the pasted text ({used:,} bytes) is over the {cap:,}-byte upload limit")
+    uploads: list[Upload] = []
+    for f in files:
+        if not f.filename and not f.size:
+            continue  # an empty file input
+        name = f.filename or "upload.txt"
+        data = await read_capped(f, cap - used)
+        if len(data) > cap - used:
+            raise HTTPException(413, f"{name}: over the {cap:,}-byte upload limit (files and text together)")
+        up = Upload(name, data)
+        check_upload(up, f.content_type)
+        if data.startswith(GZIP_MAGIC):  # counted as what the ingest will read: the unpacked bytes
+            size = unpacked_size(data, cap - used)
+            if size > cap - used:
+                raise HTTPException(413, f"{name}: unpacks to more than the {cap:,}-byte upload limit")
+            used += size
+        else:
+            used += len(data)
+        uploads.append(up)
+    return uploads
 
 
 def run_ingest(
