@@ -7,6 +7,9 @@ the upload plumbing and the HTML helpers on their own, without the NLP stages.
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 import re
 import threading
 import time
@@ -17,7 +20,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from onrecord.api import create_app
+from onrecord.api import SECURITY_HEADERS, create_app
 from onrecord.store import Store
 from onrecord.web import render
 from web_helpers import XSS_TEXT, build_corpus_db, build_demo_store, fake_ingest, pipeline_importable, serve
@@ -400,6 +403,71 @@ def test_server_errors_are_json(demo_store: Store) -> None:
     assert page.status_code == 500 and "text/html" in page.headers["content-type"] and "boom" not in page.text
 
 
+def assert_secure(resp: httpx.Response) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert resp.headers.get(name) == value, (resp.status_code, name, dict(resp.headers))
+
+
+def test_server_errors_carry_the_security_headers(demo_store: Store) -> None:
+    """A 500 comes from ServerErrorMiddleware, outside ordinary middleware: it is covered all the same."""
+    app = create_app(demo_store)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("boom: secret detail in /srv/onrecord/store.py")
+
+    demo_store.stats = broken  # type: ignore[method-assign]
+    c = TestClient(app, raise_server_exceptions=False)
+    for url in ["/api/stats", "/"]:
+        resp = c.get(url)
+        assert resp.status_code == 500, url
+        assert_secure(resp)
+        assert "boom" not in resp.text and "Traceback" not in resp.text and "store.py" not in resp.text
+    assert c.get("/api/stats").json() == {"status": 500, "message": "internal server error"}
+    for resp in [c.get("/api/articles"), c.get("/api/nothing"), c.get("/api/quotes?limit=0"), c.get("/articles")]:
+        assert_secure(resp)  # and the ordinary answers keep them
+
+
+def test_every_status_the_api_answers_is_in_its_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each (operation, status) the API really answers is documented, with the error body it sends."""
+    from onrecord.api import routes
+
+    monkeypatch.setattr(routes, "semantic_available", lambda: False)
+    monkeypatch.setattr(routes, "_EMBEDDER", [])
+    store = Store(str(tmp_path / "empty.db"))
+    app = create_app(store, write_token="tok", max_upload_bytes=1000)
+    c = TestClient(app)
+    auth = {"X-Write-Token": "tok"}
+    answered = [
+        ("/api/stats", c.get("/api/stats")),
+        ("/api/quotes", c.get("/api/quotes", params={"limit": 0})),
+        ("/api/quotes/{quote_id}", c.get("/api/quotes/nope")),
+        ("/api/articles/{article_id}", c.get("/api/articles/abc")),
+        ("/api/articles/{article_id}", c.get("/api/articles/abcdef")),
+        ("/api/search", c.get("/api/search", params={"q": "x", "semantic": "true"})),
+        ("/api/search", c.get("/api/search", params={"q": " "})),
+        ("/api/ingest", c.post("/api/ingest", data={"text": "x"})),
+        ("/api/ingest", c.post("/api/ingest", data={"text": "x"}, headers={"X-Write-Token": "wrong"})),
+        ("/api/ingest", c.post("/api/ingest", data={"text": "x" * 2000}, headers=auth)),
+        ("/api/ingest", c.post("/api/ingest", files={"files": ("a.exe", b"MZ", "text/plain")}, headers=auth)),
+        ("/api/ingest", c.post("/api/ingest", content=b"--b\r\nbroken", headers=auth | {
+            "content-type": "multipart/form-data; boundary=b"})),
+        ("/api/ingest", c.post("/api/ingest", files=[("files", (f"{i}.txt", b"a", "text/plain")) for i in range(25)],
+                               headers=auth)),
+    ]  # fmt: skip
+    paths = ok(c.get("/openapi.json"))["paths"]
+    seen = set()
+    for path, resp in answered:
+        (op,) = paths[path].values()
+        documented = op["responses"]
+        assert str(resp.status_code) in documented, (path, resp.status_code, sorted(documented))
+        seen.add(resp.status_code)
+        if resp.status_code >= 400:
+            assert_error(resp, resp.status_code)
+            ref = documented[str(resp.status_code)]["content"]["application/json"]["schema"]["$ref"]
+            assert ref.rsplit("/", 1)[-1] in {"Error", "InvalidRequest"}, (path, ref)
+    assert {200, 400, 401, 403, 404, 413, 415, 422, 501} <= seen
+
+
 # ------------------------------------------------------------- read-only
 def test_read_only_server_refuses_writes(client: TestClient) -> None:
     resp = client.post("/api/ingest", files={"files": ("a.txt", b"Title\n\nBody", "text/plain")})
@@ -475,6 +543,88 @@ def test_upload_size_cap_and_type_check(writable: tuple[TestClient, list[list[st
                         headers=auth), 415)
     assert_error(c.post("/api/ingest", data={"text": "  "}, headers=auth), 422)
     assert not seen
+
+
+def gzip_bomb(unpacked: int) -> bytes:
+    """JSON Lines that gzip to a few kB but unpack to ``unpacked`` bytes or so."""
+    line = json.dumps({"title": "Water rationing ends", "text": "The council met on Tuesday. " * 30}) + "\n"
+    return gzip.compress((line * (unpacked // len(line) + 1)).encode(), mtime=1)
+
+
+def test_upload_cap_counts_unpacked_gzip_and_pasted_text(writable: tuple[TestClient, list[list[str]]]) -> None:
+    c, seen = writable  # cap: 10,000 bytes
+    auth = {"X-Write-Token": "s3cret-token"}
+    before = ok(c.get("/api/articles", params={"limit": 500}))
+    bomb = gzip_bomb(1_000_000)  # a hundred times the cap
+    assert len(bomb) < 10_000
+    for name in ["news.jsonl.gz", "crawl.warc.gz"]:
+        body = assert_error(c.post("/api/ingest", files={"files": (name, bomb, "application/gzip")}, headers=auth), 413)
+        assert name in body["message"] and "unpacks to more than the 10,000-byte upload limit" in body["message"]
+    two = [("files", ("a.txt", b"A\n\n" + b"a" * 6000, "text/plain")), ("files", ("b.txt", b"b" * 6000, "text/plain"))]
+    assert "b.txt: over the 10,000-byte" in assert_error(c.post("/api/ingest", files=two, headers=auth), 413)["message"]
+    body = assert_error(c.post("/api/ingest", data={"text": "Pasted\n\n" + "p" * 12_000}, headers=auth), 413)
+    assert "pasted text" in body["message"] and "10,000-byte" in body["message"]
+    page = c.post("/ingest", data={"token": "s3cret-token", "text": "p" * 12_000})
+    assert page.status_code == 413 and "10,000-byte upload limit" in page.text
+    assert not seen, "nothing over the cap reaches the ingest"
+    assert ok(c.get("/api/articles", params={"limit": 500})) == before, "nothing stored is lost or added"
+    small = gzip.compress(b"Small headline\n\nBody.\n")
+    res = ok(c.post("/api/ingest", files={"files": ("small.txt.gz", small, "application/gzip")}, headers=auth))
+    assert res["new"] == 1 and len(seen) == 1  # gzip under the cap is accepted, as the file picker offers
+
+
+def test_a_body_over_the_cap_is_refused_unread(writable: tuple[TestClient, list[list[str]]]) -> None:
+    """Content-Length over the whole-request cap: a clear 413 in the API's own shape, before any byte is read."""
+    c, seen = writable
+    auth = {"X-Write-Token": "s3cret-token"}
+    resp = c.post("/api/ingest", files={"files": ("huge.txt", b"x" * 400_000, "text/plain")}, headers=auth)
+    body = assert_error(resp, 413)
+    assert "10,000 bytes" in body["message"]
+    assert_secure(resp)
+    page = c.post("/ingest", data={"token": "s3cret-token"}, files={"files": ("h.txt", b"x" * 400_000, "text/plain")})
+    assert page.status_code == 413 and "text/html" in page.headers["content-type"] and "10,000 bytes" in page.text
+    assert_secure(page)
+
+    def chunked() -> Any:  # no Content-Length: the running count stops it instead
+        yield b'--b\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n\r\n'
+        for _ in range(100):
+            yield b"y" * 10_000
+        yield b"\r\n--b--\r\n"
+
+    resp = c.post("/api/ingest", content=chunked(), headers=auth | {"content-type": "multipart/form-data; boundary=b"})
+    assert "10,000 bytes" in assert_error(resp, 413)["message"]
+    assert_secure(resp)
+    assert not seen
+
+
+class CountingFile(io.BytesIO):
+    """A file that remembers how many bytes were read from it."""
+
+    taken = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.taken += len(data)
+        return data
+
+
+def test_uploads_are_read_and_unpacked_no_further_than_the_cap() -> None:
+    import asyncio
+
+    from fastapi import UploadFile
+
+    from onrecord.api.uploads import read_capped, unpacked_size
+
+    raw = CountingFile(b"z" * 3_000_000)
+    data = asyncio.run(read_capped(UploadFile(raw, filename="big.txt"), 100_000))
+    assert len(data) == 100_001 and raw.taken <= 100_001
+    bomb = gzip_bomb(20_000_000)
+    t0 = time.perf_counter()
+    assert unpacked_size(bomb, 100_000) == 100_001
+    assert time.perf_counter() - t0 < 1, "stops at the cap instead of unpacking 20 MB"
+    members = gzip.compress(b"a" * 700) + gzip.compress(b"b" * 700)  # a .warc.gz: one member per record
+    assert unpacked_size(members, 10_000) == 1400
+    assert unpacked_size(b"\x1f\x8bnot really gzip", 10_000) == 0  # left to the ingest to report
 
 
 def test_ingest_page_with_token(writable: tuple[TestClient, list[list[str]]]) -> None:
