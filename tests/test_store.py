@@ -152,3 +152,16 @@ def test_iter_articles_round_trips_dataclasses(store: Store) -> None:
     store.add_article(a)
     (back,) = list(store.iter_articles())
     assert back == a
+
+
+def test_text_filters_take_wildcards_literally_and_ignore_case_on_every_backend(store: Store) -> None:
+    a = _article("a1", 'T\n"Turnout was 100% in the north," she said.')
+    b = _article("b1", 'T\n"Turnout was 1000 in the south," he said.')
+    store.add_article(a, [_quote(a, "Turnout was 100% in the north,", "Ana Petrov")])
+    store.add_article(b, [_quote(b, "Turnout was 1000 in the south,", "Ana_Petrovic")])
+    assert store.list_quotes(speaker="ana petrov")["total"] == 1  # case folded, and "_" is no wildcard
+    assert store.list_quotes(speaker="a_a")["total"] == 0
+    store.refresh_search_index()
+    assert store.list_quotes(q="100%")["total"] == 1  # FTS on SQLite, a literal substring on PostgreSQL
+    assert store.list_quotes(topic="nato")["total"] == 0  # JSON columns are searchable on PostgreSQL too
+    assert store.list_quotes(organisation="nato")["total"] == 0

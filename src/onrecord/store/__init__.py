@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Text,
     and_,
     bindparam,
+    cast,
     create_engine,
     delete,
     event,
@@ -441,7 +443,7 @@ class Store:
         """An id, or an unambiguous prefix of one."""
         with self.engine.connect() as conn:
             ids = conn.execute(
-                select(t.articles.c.id).where(t.articles.c.id.like(ref.replace("%", "") + "%")).limit(2)
+                select(t.articles.c.id).where(t.articles.c.id.like(_like_escape(ref) + "%", escape="\\")).limit(2)
             ).all()
         if len(ids) == 1:
             return ids[0][0]
@@ -588,13 +590,13 @@ class Store:
             keys = self.speaker_keys_matching(speaker)
             linked = select(t.quote_speakers.c.quote_id).where(t.quote_speakers.c.speaker_key.in_(keys))
             # Linked speakers by key; names on not-yet-linked quotes by substring.
-            conds.append(or_(t.quotes.c.id.in_(linked), t.quotes.c.speaker_names.like(f"%{speaker}%")))
+            conds.append(or_(t.quotes.c.id.in_(linked), _contains(t.quotes.c.speaker_names, speaker)))
         if organisation:
-            conds.append(func.lower(t.quotes.c.organisations).like(f"%{organisation.lower()}%"))
+            conds.append(_contains(cast(t.quotes.c.organisations, Text), organisation))
         if outlet:
             conds.append(func.lower(t.articles.c.outlet) == outlet.lower())
         if topic:
-            conds.append(func.lower(t.quotes.c.topics).like(f"%{topic.lower()}%"))
+            conds.append(_contains(cast(t.quotes.c.topics, Text), topic))
         if since:
             conds.append(when >= since)
         if until:
@@ -614,7 +616,7 @@ class Store:
             if ranked is not None:
                 conds.append(t.quotes.c.id.in_(ranked))
             else:
-                conds.append(t.quotes.c.content_text.ilike(f"%{q}%"))
+                conds.append(_contains(t.quotes.c.content_text, q))
         return (and_(*conds) if conds else text("1=1")), ranked
 
     def _fts_quote_ids(self, q: str, limit: int = 5000) -> list[str] | None:
@@ -721,7 +723,7 @@ class Store:
     def list_speakers(self, *, limit: int = 100, offset: int = 0, q: str | None = None) -> dict[str, Any]:
         conds = []
         if q:
-            named = select(t.speaker_aliases.c.speaker_key).where(t.speaker_aliases.c.folded.like(f"%{fold(q)}%"))
+            named = select(t.speaker_aliases.c.speaker_key).where(_contains(t.speaker_aliases.c.folded, fold(q)))
             conds.append(t.speakers.c.key.in_(named))
         where = and_(*conds) if conds else text("1=1")
         with self.engine.connect() as conn:
@@ -762,7 +764,7 @@ class Store:
         with self.engine.connect() as conn:
             stmt = select(t.roles).order_by(t.roles.c.title, t.roles.c.start)
             if title:
-                stmt = stmt.where(t.roles.c.title.ilike(f"%{title}%"))
+                stmt = stmt.where(_contains(t.roles.c.title, title))
             return [dict(r._mapping) for r in conn.execute(stmt)]
 
     def list_statements(
@@ -795,7 +797,9 @@ class Store:
     def get_statement(self, statement_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(t.statements).where(t.statements.c.id.like(statement_id.replace("%", "") + "%")).limit(2)
+                select(t.statements)
+                .where(t.statements.c.id.like(_like_escape(statement_id) + "%", escape="\\"))
+                .limit(2)
             ).all()
         if len(row) != 1:
             return None
@@ -1054,6 +1058,16 @@ _INSERT_SIGHTING = insert(t.sightings)
 _INSERT_ARTICLE = insert(t.articles)
 _INSERT_QUOTE = insert(t.quotes)
 _NEXT_SEQ = select(func.coalesce(func.max(t.articles.c.seq), 0))
+
+
+def _like_escape(value: str) -> str:
+    """User text taken literally in LIKE: % and _ are not wildcards."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(column: Any, value: str) -> Any:
+    """Case-insensitive substring test, the same on SQLite and PostgreSQL."""
+    return column.ilike(f"%{_like_escape(value)}%", escape="\\")
 
 
 def _lock_timeout() -> float:
