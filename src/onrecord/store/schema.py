@@ -8,7 +8,6 @@ sit beside the SQLite one without the rest of onrecord knowing.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -29,6 +28,8 @@ from sqlalchemy import (
     inspect,
     text,
 )
+
+from onrecord.folding import fold  # the one fold: aliases are found by what linking folds
 
 metadata = MetaData()
 
@@ -253,10 +254,6 @@ def _v3_link_rows(conn: Connection) -> None:
             conn.execute(speaker_aliases.insert().values(folded=folded, speaker_key=key))
 
 
-def fold(s: str) -> str:
-    """Case- and accent-insensitive key: "Jānis Sārts" and "janis sarts" meet."""
-    s = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
 
 
 # v4: what a quote reports (speech | thought) and the rule that produced it.
@@ -309,11 +306,23 @@ _NULLABLE_JSON = {
 }
 
 
+# v6: one fold everywhere (this index used a fold of its own: "Radoslaw" missed "Radosław").
+def _v6_refold_aliases(conn: Connection) -> None:
+    rows = set()
+    for key, name, aliases in conn.execute(text("SELECT key, name, aliases FROM speakers")).all():
+        forms = {key, name, *(json.loads(aliases) if isinstance(aliases, str) else aliases or [])}
+        rows |= {(fold(f), key) for f in forms if f and fold(f)}
+    conn.execute(text("DELETE FROM speaker_aliases"))
+    if rows:
+        conn.execute(speaker_aliases.insert(), [{"folded": f, "speaker_key": k} for f, k in sorted(rows)])
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_create,
     _v2_quote_embeddings,
     _v3_link_rows,
     _v4_quote_act_rule,
     _v5_unique_seq,
+    _v6_refold_aliases,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
