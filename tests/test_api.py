@@ -785,3 +785,20 @@ def test_speaker_page_filters(client: TestClient) -> None:
     direct = client.get("/speakers/jens-stoltenberg", params={"kind": "direct"}).text
     assert " · indirect" not in direct and " · direct" in direct
     assert client.get("/speakers/jens-stoltenberg", params={"group": "fortnight"}).status_code == 422
+
+
+def test_an_upload_over_a_million_characters_is_stored_with_its_quotes(tmp_path: Path) -> None:
+    """spaCy refuses texts over nlp.max_length (E088); extraction runs in pieces, so no 500."""
+    store = Store(str(tmp_path / "long.db"))
+    c = TestClient(create_app(store, write_token="tok", max_upload_bytes=5_000_000))
+    para = "The council met again on Monday and the minutes were read out in full by the clerk. " * 5
+    body = "\n\n".join(para for _ in range(2_600))
+    text = f"Harbour minutes\n\n{body}\n\n\"The harbour stays open,\" Mayor Ana Petrov said.\n"
+    assert len(text) > 1_000_000
+    res = ok(c.post("/api/ingest", files={"files": ("long.txt", text.encode(), "text/plain")},
+                    headers={"X-Write-Token": "tok"}))  # fmt: skip
+    assert res["new"] == 1 and not res["failed"]
+    (q,) = ok(c.get("/api/quotes", params={"limit": 5}))["items"]
+    start, end = q["content"]["spans"][0]
+    assert text[start:end] == q["content"]["text"]
+    assert q["content"]["text"].startswith("The harbour stays open")
