@@ -34,7 +34,7 @@ EDGE = " \t\n,;:.\u2014\u2013-" + "".join(ALL_MARKS)
 # Bounds that keep every input linear in its size (PolNeAR's longest paragraph is 1,628 characters,
 # its longest run without a space 87, its longest article well under a piece):
 PIECE_CHARS = 100_000  # a longer text is extracted piece by piece (cut at a paragraph, else sentence, else space)
-MAX_UNIT_CHARS = 10_000  # the most characters handed to the parser at once (spaCy refuses over 1,000,000)
+MAX_UNIT_CHARS = 3_000  # the most characters parsed at once (the rules are quadratic in a sentence's length)
 MAX_RUN_CHARS = 100  # a longer run without white space reaches the tokenizer broken by spaces (it is quadratic)
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,8 @@ def units(article: Article, piece: Span | None = None) -> list[Span]:
     if t is not None and t.start < hi and t.end > lo:
         t = Span(max(t.start, lo), min(t.end, hi))
         if not any(u.start <= t.start < u.end for u in out):
-            out.append(t)
+            # a headline is parsed whole; a "headline" longer than a paragraph is read like one
+            out.extend([t] if t.end - t.start <= MAX_UNIT_CHARS else _parse_chunks(text, t.start, t.end))
     out.sort()
     return [part for u in out for part in (_bounded(text, u) if u.end - u.start > MAX_UNIT_CHARS else [u])]
 
