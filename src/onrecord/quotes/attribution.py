@@ -93,12 +93,10 @@ def _acronym_matches(text: str) -> Iterator[re.Match[str]]:
 
 def _acronyms(text: str) -> dict[str, tuple[str, ...]]:
     """ "Universities and Colleges Employers’ Association (UCEA)" -> {name: ("ucea",)}."""
-    out: dict[str, tuple[str, ...]] = {}
+    found: dict[str, list[str]] = {}  # (lists: growing a tuple per mention is quadratic in a long text)
     for m in _acronym_matches(text):
-        name = m.group(1).strip()
-        out.setdefault(name, ())
-        out[name] = (*out[name], m.group(2).lower())
-    return out
+        found.setdefault(m.group(1).strip(), []).append(m.group(2).lower())
+    return {name: tuple(acronyms) for name, acronyms in found.items()}
 
 
 def _one_organisation(text: str) -> bool:

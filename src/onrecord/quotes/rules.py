@@ -91,8 +91,10 @@ def spans_of(sent: Sent, toks: Iterable[Token], *, trim_punct: bool = True) -> l
     """Contiguous character spans covering ``toks`` (adjacent tokens merge)."""
     ts = sorted({t.i: t for t in toks}.values(), key=lambda t: t.i)
     if trim_punct:
-        while ts and (ts[0].is_punct or ts[0].is_space) and ts[0].text not in QUOTE_CHARS:
-            ts.pop(0)
+        k = 0  # (one slice, not a pop from the front per punctuation token)
+        while k < len(ts) and (ts[k].is_punct or ts[k].is_space) and ts[k].text not in QUOTE_CHARS:
+            k += 1
+        ts = ts[k:]
         while ts and (ts[-1].is_punct or ts[-1].is_space) and ts[-1].text not in QUOTE_CHARS:
             ts.pop()
     out: list[Span] = []
