@@ -150,7 +150,7 @@ def build_background() -> None:
         for t in raw_terms(a, normalise(a)):
             df[t] += 1
     kept = background.write(n, df)  # type: ignore[arg-type]
-    print(f"background table: {n} documents, {kept} terms -> {background.MODULE}")
+    print(f"background table: {n} documents, {kept} terms -> {background.TABLE_PATH}")
 
 
 def synthetic_corpus(n: int, seed: int = 7) -> Iterator[tuple[Article, str]]:
