@@ -53,17 +53,6 @@ class DedupResult:
     published: str | None = None
     repointed: dict[str, float] = field(default_factory=dict)
 
-    def state(self) -> ArticleState:
-        """The record to persist for this article (exact copies need none of their own)."""
-        return ArticleState(
-            article_id=self.article_id,
-            signature=self.signature,
-            published=self.published,
-            duplicate_of=self.duplicate_of if self.kind == "near" else None,
-            story_id=self.story_id,
-            story_features=self.story_features,
-        )
-
 
 @dataclass
 class ArticleState:

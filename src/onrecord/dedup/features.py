@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
 from datetime import date
 from itertools import repeat
 
@@ -151,12 +150,3 @@ def iso_day(published: str | None) -> int | None:
     except ValueError:
         return None
 
-
-def document_frequencies(term_sets: Iterable[Iterable[str]]) -> tuple[int, Counter[str]]:
-    """(number of documents, document frequency per term)."""
-    n = 0
-    df: Counter[str] = Counter()
-    for terms in term_sets:
-        n += 1
-        df.update(set(terms))
-    return n, df

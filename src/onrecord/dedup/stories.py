@@ -16,7 +16,6 @@ content alone must reach ``threshold``.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -114,9 +113,6 @@ class StoryIndex:
         self._last: tuple[dict[str, Any], np.ndarray | None] | None = None
 
     # -- features -----------------------------------------------------------
-    def idf(self, term: str) -> float:
-        return math.log((self._n + 1) / (self._df.get(term, 0) + 1))
-
     def features(self, terms: Counter[str], published: str | None) -> dict[str, Any]:
         """JSON-serialisable story features of one article (what the store keeps)."""
         weights = weigh(terms, self._df, self._n, self.top_k, self.entity_boost)

@@ -52,27 +52,3 @@ def looks_like_prose(line: str) -> bool:
     if len(stripped) >= 120:
         return True
     return len(stripped.split()) >= 12 and bool(_SENTENCE_END.search(stripped))
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """A paragraph: consecutive non-blank lines."""
-
-    start: int
-    end: int
-    first_line: int  # index of its first line
-    key: str  # ``comparable`` form
-
-
-def split_blocks(text: str, lines: list[Line]) -> list[Block]:
-    blocks: list[Block] = []
-    run: list[Line] = []
-    for line in [*lines, None]:
-        if line is not None and line.text.strip():
-            run.append(line)
-            continue
-        if run:
-            start, end = run[0].content_span()[0], run[-1].content_span()[1]
-            blocks.append(Block(start, end, run[0].index, comparable(text[start:end])))
-            run = []
-    return blocks

@@ -18,7 +18,6 @@ from .rules import QUOTE_CHARS, Candidate, Sent, spans_of
 
 MODEL_FILE = "roles.crfsuite"
 REQUIRE_SOURCE = True  # sourceless CRF guesses cost more attribution accuracy than they add
-ROLE_OF = {"C": "cue", "S": "source", "Q": "content"}
 
 
 def _bucket(p: float) -> str:

@@ -300,10 +300,6 @@ def _covered_by_runs(text: str, spans: list[Span], runs: list[QuoteRun]) -> bool
     return True
 
 
-def _overlapping_runs(spans: list[Span], runs: list[QuoteRun]) -> list[QuoteRun]:
-    return [r for r in runs if any(sp.start < r.outer.end and r.outer.start < sp.end for sp in spans)]
-
-
 def _trim_span(text: str, sp: Span) -> Span | None:
     s, e = sp.start, sp.end
     while s < e and text[s] in " \t\n,;:\u2014\u2013":

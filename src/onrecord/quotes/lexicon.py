@@ -58,11 +58,6 @@ def cue_precision(form: str) -> float:
     return stats.precision if stats else 0.0
 
 
-def cue_count(form: str) -> int:
-    stats = load_lexicon().get(form.lower())
-    return stats.in_cue if stats else 0
-
-
 _HEAD_SEGMENT_RE = re.compile(r",|\(|\b(?:who|which|that|of|at|for|in|from|with|on)\b")
 _HEAD_WORD_RE = re.compile(r"[^\W\d_][\w'\u2019\-]*")
 

@@ -32,10 +32,6 @@ class SaidDate:
     basis: str  # 'article text: "On 23 January"' | 'article date' | 'unknown'
     precision: str | None  # day | month | None
 
-    @property
-    def from_text(self) -> bool:
-        return self.basis.startswith("article text")
-
 
 def parse_iso(date: str | None) -> dt.date | None:
     if not date:

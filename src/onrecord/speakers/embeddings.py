@@ -53,7 +53,3 @@ class MiniLMEmbedder:
         vecs = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
 
-
-def default_embedder(requested: bool) -> MiniLMEmbedder | None:
-    """The MiniLM embedder when ``requested`` and installed, else None (lexical matching only)."""
-    return MiniLMEmbedder() if requested and available() else None
