@@ -152,7 +152,7 @@ def test_article_page_says_when_quotes_were_not_extracted(demo_store: Store, tmp
         encoding="utf-8",
     )
     ingest([str(path)], demo_store, extract=False)
-    art = next(a for a in demo_store.list_articles(limit=500)["items"] if "Brücke" in (a.get("title") or ""))
+    art = next(a for a in demo_store.list_articles(limit=500).items if "Brücke" in (a.get("title") or ""))
     assert "quotes_not_extracted" not in (demo_store.get_article(art["id"]) or {})["extra"]
     reprocess(demo_store)  # extraction runs now, and says why it found nothing
     page = TestClient(create_app(demo_store)).get(f"/articles/{art['id']}")
@@ -429,10 +429,10 @@ def test_server_errors_carry_the_security_headers(demo_store: Store) -> None:
 
 def test_every_status_the_api_answers_is_in_its_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each (operation, status) the API really answers is documented, with the error body it sends."""
-    from onrecord.api import routes
+    from onrecord import semantic
 
-    monkeypatch.setattr(routes, "semantic_available", lambda: False)
-    monkeypatch.setattr(routes, "_EMBEDDER", [])
+    monkeypatch.setattr(semantic, "semantic_available", lambda: False)
+    monkeypatch.setattr(semantic, "_EMBEDDER", [])
     store = Store(str(tmp_path / "empty.db"))
     app = create_app(store, write_token="tok", max_upload_bytes=1000)
     c = TestClient(app)
@@ -613,7 +613,7 @@ def test_uploads_are_read_and_unpacked_no_further_than_the_cap() -> None:
 
     from fastapi import UploadFile
 
-    from onrecord.api.uploads import read_capped, unpacked_size
+    from onrecord.uploads import read_capped, unpacked_size
 
     raw = CountingFile(b"z" * 3_000_000)
     data = asyncio.run(read_capped(UploadFile(raw, filename="big.txt"), 100_000))
@@ -752,9 +752,9 @@ def test_timeline_chart_is_svg_with_marks() -> None:
 
 
 def test_semantic_search(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from onrecord.api import routes
+    from onrecord import semantic
 
-    if not routes.semantic_available():
+    if not semantic.semantic_available():
         assert_error(client.get("/api/search", params={"q": "danger", "semantic": "true"}), 501)
         return
     res = ok(client.get("/api/search", params={"q": "no danger of an attack on the allies", "semantic": "true"}))
@@ -763,10 +763,10 @@ def test_semantic_search(client: TestClient, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_semantic_search_without_the_extra(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from onrecord.api import routes
+    from onrecord import semantic
 
-    monkeypatch.setattr(routes, "semantic_available", lambda: False)
-    monkeypatch.setattr(routes, "_EMBEDDER", [])
+    monkeypatch.setattr(semantic, "semantic_available", lambda: False)
+    monkeypatch.setattr(semantic, "_EMBEDDER", [])
     body = assert_error(client.get("/api/search", params={"q": "danger", "semantic": "true"}), 501)
     assert "embeddings" in body["message"]
     assert "By meaning" not in client.get("/").text

@@ -27,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from onrecord.api import SECURITY_HEADERS, create_app, routes
+from onrecord import semantic
+from onrecord.api import SECURITY_HEADERS, create_app
 from onrecord.store import Store
 from web_helpers import build_demo_store, pipeline_importable
 
@@ -54,8 +55,8 @@ def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     store = Store(str(tmp_path_factory.mktemp("schema") / "examples.db"))
     ingest([str(EXAMPLES)], store)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(routes, "semantic_available", lambda: False)
-        mp.setattr(routes, "_EMBEDDER", [])
+        mp.setattr(semantic, "semantic_available", lambda: False)
+        mp.setattr(semantic, "_EMBEDDER", [])
         APP.state.store = store
         yield store
     APP.state.store = None
@@ -182,7 +183,7 @@ def pg_store() -> Iterator[Store]:
     sep = "&" if "?" in PG_URL else "?"
     store = build_demo_store(f"{PG_URL}{sep}options=-csearch_path%3D{PG_SCHEMA}")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(routes, "semantic_available", lambda: False)
+        mp.setattr(semantic, "semantic_available", lambda: False)
         yield store
     APP.state.store = None
     store.close()

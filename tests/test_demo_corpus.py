@@ -28,7 +28,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, LinkResult]
 
 
 def _speakers(store: Store) -> list[dict]:
-    return store.list_speakers(limit=1000)["items"]
+    return store.list_speakers(limit=1000).items
 
 
 def test_each_director_general_once(linked: tuple[Store, LinkResult]) -> None:

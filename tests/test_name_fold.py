@@ -9,6 +9,7 @@ import pytest
 
 from onrecord import pipeline
 from onrecord.folding import fold
+from onrecord.queries import QuoteFilter
 from onrecord.speakers import names
 from onrecord.store import Store
 from onrecord.store import schema as t
@@ -41,8 +42,8 @@ def store(tmp_path: Path) -> Store:
 def test_a_plain_ascii_spelling_finds_the_speaker(store: Store) -> None:
     assert store.speaker_keys_matching("Radoslaw Sikorski")
     assert store.get_speaker("Radoslaw Sikorski") is not None
-    assert store.list_quotes(speaker="Radoslaw Sikorski")["total"] == 1
-    assert store.list_speakers(q="radoslaw")["total"] == 1
+    assert store.list_quotes(QuoteFilter(speaker="Radoslaw Sikorski")).total == 1
+    assert store.list_speakers(q="radoslaw").total == 1
 
 
 def test_an_older_store_is_refolded_on_open(store: Store, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from onrecord.models import Article, Quote, RoleSpan, SkipRange, Span, SpeakerRef
+from onrecord.queries import QuoteFilter
 from onrecord.store import ArticleRejected, Store, StoreError, resolve_db_url
 from onrecord.store import schema as t
 
@@ -38,7 +39,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     if not PG_URL:
         pytest.skip("no PostgreSQL server (set ONRECORD_TEST_PG, or run 'make test' as root)")
     fresh = Store(PG_URL)
-    with fresh.transaction() as conn:  # start every test from an empty database
+    with fresh.engine.begin() as conn:  # start every test from an empty database
         t.metadata.drop_all(conn)
     fresh.close()
     return Store(PG_URL)
@@ -110,20 +111,20 @@ def test_full_text_search_ranks_and_filters(store: Store) -> None:
     store.add_article(a, [_quote(a, "There is no imminent threat to any ally,", "Jens Stoltenberg")])
     store.add_article(b, [_quote(b, "Threat levels vary by region,", "Ana Petrov")])
     if store.is_sqlite:
-        assert store.search("imminent threat")["quotes"]["total"] == 0  # the index is built in bulk, afterwards
+        assert store.search("imminent threat").quotes.total == 0  # the index is built in bulk, afterwards
         assert store.refresh_search_index() == 2
     assert store.refresh_search_index() == 0
     res = store.search("imminent threat")
-    assert [q["article_id"] for q in res["quotes"]["items"]] == ["a1"]
+    assert [q["article_id"] for q in res.quotes.items] == ["a1"]
     if store.is_sqlite:  # ranked FTS5 snippets; PostgreSQL falls back to substring matching
-        assert "[imminent]" in res["quotes"]["items"][0]["snippet"]
+        assert "[imminent]" in res.quotes.items[0]["snippet"]
     both = store.search("threat")
-    assert both["quotes"]["total"] == 2
-    assert store.search("threat", outlet="two")["quotes"]["total"] == 1
-    assert store.search("threat", since="2024")["quotes"]["total"] == 1
-    assert store.list_quotes(speaker="Ana Petrov")["total"] == 1
+    assert both.quotes.total == 2
+    assert store.search("threat", QuoteFilter(outlet="two")).quotes.total == 1
+    assert store.search("threat", QuoteFilter(since="2024")).quotes.total == 1
+    assert store.list_quotes(QuoteFilter(speaker="Ana Petrov")).total == 1
     if store.is_sqlite:
-        assert store.search('"no imminent" OR')["quotes"]["total"] == 1  # user syntax cannot break FTS
+        assert store.search('"no imminent" OR').quotes.total == 1  # user syntax cannot break FTS
 
 
 def test_replace_all_quotes_is_one_transaction(store: Store) -> None:
@@ -137,13 +138,13 @@ def test_replace_all_quotes_is_one_transaction(store: Store) -> None:
 
     with pytest.raises(RuntimeError):
         store.replace_all_quotes(pairs())
-    (q,) = store.list_quotes()["items"]
+    (q,) = store.list_quotes().items
     assert q["content"]["text"] == "One,"
     store.replace_all_quotes([(a, [_quote(a, "Two,", "Y")])])
     store.refresh_search_index()
-    assert [q["content"]["text"] for q in store.list_quotes()["items"]] == ["Two,"]
-    assert store.search("One")["quotes"]["total"] == 0
-    assert store.search("Two")["quotes"]["total"] == 1
+    assert [q["content"]["text"] for q in store.list_quotes().items] == ["Two,"]
+    assert store.search("One").quotes.total == 0
+    assert store.search("Two").quotes.total == 1
 
 
 def test_iter_articles_round_trips_dataclasses(store: Store) -> None:
@@ -159,9 +160,9 @@ def test_text_filters_take_wildcards_literally_and_ignore_case_on_every_backend(
     b = _article("b1", 'T\n"Turnout was 1000 in the south," he said.')
     store.add_article(a, [_quote(a, "Turnout was 100% in the north,", "Ana Petrov")])
     store.add_article(b, [_quote(b, "Turnout was 1000 in the south,", "Ana_Petrovic")])
-    assert store.list_quotes(speaker="ana petrov")["total"] == 1  # case folded, and "_" is no wildcard
-    assert store.list_quotes(speaker="a_a")["total"] == 0
+    assert store.list_quotes(QuoteFilter(speaker="ana petrov")).total == 1  # case folded, and "_" is no wildcard
+    assert store.list_quotes(QuoteFilter(speaker="a_a")).total == 0
     store.refresh_search_index()
-    assert store.list_quotes(q="100%")["total"] == 1  # FTS on SQLite, a literal substring on PostgreSQL
-    assert store.list_quotes(topic="nato")["total"] == 0  # JSON columns are searchable on PostgreSQL too
-    assert store.list_quotes(organisation="nato")["total"] == 0
+    assert store.list_quotes(QuoteFilter(q="100%")).total == 1  # FTS on SQLite, a literal substring on PostgreSQL
+    assert store.list_quotes(QuoteFilter(topic="nato")).total == 0  # JSON columns are searchable on PostgreSQL too
+    assert store.list_quotes(QuoteFilter(organisation="nato")).total == 0

@@ -27,7 +27,7 @@ ONRECORD = [sys.executable, "-c", "from onrecord.cli import main; main()"]
 
 def _fresh_pg() -> str:
     fresh = Store(PG_URL)
-    with fresh.transaction() as conn:
+    with fresh.engine.begin() as conn:  # an empty database
         t.metadata.drop_all(conn)
     fresh.close()
     return str(PG_URL)
@@ -98,7 +98,7 @@ def test_two_writers_in_one_process_never_share_a_seq(db_url: str) -> None:
     store.refresh_search_index()
     assert sum(1 for _ in store.iter_articles(batch=7)) == 120  # keyset paging skips nothing
     if store.is_sqlite:
-        assert store.search("stands")["quotes"]["total"] == 120
+        assert store.search("stands").quotes.total == 120
 
 
 def test_the_same_article_from_two_writers_is_stored_once(db_url: str) -> None:
@@ -173,7 +173,7 @@ def test_an_interrupted_reprocess_leaves_whole_articles_and_linking_due(
     _write_corpus(corpus, "p", 9)
     store = Store(db_url)
     pipeline.ingest([str(corpus)], store)
-    before = {q["id"] for q in store.list_quotes(limit=1000)["items"]}
+    before = {q["id"] for q in store.list_quotes(limit=1000).items}
     assert not store.link_due()
     real = pipeline.extract_articles
 
@@ -188,7 +188,7 @@ def test_an_interrupted_reprocess_leaves_whole_articles_and_linking_due(
         pipeline.reprocess(store, batch_size=3)
     monkeypatch.undo()
     assert store.link_due()  # two batches were swapped in; their links are stale
-    assert {q["id"] for q in store.list_quotes(limit=1000)["items"]} == before  # same extractor, same quotes
+    assert {q["id"] for q in store.list_quotes(limit=1000).items} == before  # same extractor, same quotes
     again = pipeline.ingest([str(corpus)], store)
     assert again.linked and not store.link_due()
 
@@ -253,8 +253,8 @@ def test_a_store_broken_by_duplicate_seqs_is_repaired_on_open(tmp_path: Path) ->
     with repaired.transaction() as conn:
         assert len(set(conn.execute(text("SELECT seq FROM articles")).scalars())) == 3
     repaired.refresh_search_index()
-    assert repaired.search("claim")["quotes"]["total"] == 3
-    assert len(repaired.search("claim")["articles"]) == 3
+    assert repaired.search("claim").quotes.total == 3
+    assert len(repaired.search("claim").articles) == 3
 
 
 def test_two_ingest_commands_into_one_sqlite_file_both_succeed(tmp_path: Path) -> None:

@@ -197,7 +197,7 @@ def test_upload_an_article_with_the_token_and_find_its_quote(browser: Any, tmp_p
 
 
 def test_no_script_from_article_text_runs(page: Any, base_url: str, corpus_store: Store) -> None:
-    arts = corpus_store.list_articles(limit=1000)["items"]
+    arts = corpus_store.list_articles(limit=1000).items
     art = next(a for a in arts if "Markup in the news" in (a["title"] or ""))
     full = corpus_store.get_article(art["id"])
     assert full is not None

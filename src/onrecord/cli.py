@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from onrecord.output import FORMATS, dumps, emit, print_kv, shorten
+from onrecord.queries import ArticleFilter, InvalidFilter, QuoteFilter, StatementFilter, parse_period
 
 app = typer.Typer(
     name="onrecord",
@@ -62,10 +63,14 @@ MinConfOpt = Annotated[
 ]
 
 
-def _check_act(act: str | None) -> str | None:
-    if act is not None and act not in ("speech", "thought"):
-        raise typer.BadParameter("must be speech or thought", param_hint="--act")
-    return act
+def _filter(filter_type: type[QuoteFilter] | type[ArticleFilter] | type[StatementFilter], /, **raw: Any) -> Any:
+    """Options as the read layer's filter; a bad value is a usage error with the message every door gives."""
+    try:
+        return filter_type.parse(**raw)
+    except InvalidFilter as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many rows.")]
 OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip this many rows.")]
 
@@ -209,7 +214,7 @@ def extract(
     from onrecord.pipeline import extract_articles
 
     _check_format(fmt, ("jsonl", "json", "table"))
-    _check_act(act)
+    _filter(QuoteFilter, act=act)
     failed = 0
 
     def articles() -> Any:
@@ -279,8 +284,9 @@ def articles(
     Example: onrecord articles --format json --limit 10
     """
     _check_format(fmt)
-    res = _store(db).list_articles(limit=limit, offset=offset, outlet=outlet, story_id=story)
-    items = res["items"]
+    flt = _filter(ArticleFilter, outlet=outlet, story_id=story)
+    res = _store(db).list_articles(flt, limit=limit, offset=offset)
+    items = res.items
     if fmt == "table":
         for a in items:
             a["short_id"] = a["id"][:12]
@@ -295,7 +301,7 @@ def articles(
         if fmt == "table"
         else [("id", "id"), ("published", "published"), ("outlet", "outlet"), ("title", "title"),
               ("url", "url"), ("duplicate_of", "duplicate_of"), ("story_id", "story_id")],
-        title=f"{res['total']} articles",
+        title=f"{res.total} articles",
     )
 
 
@@ -348,7 +354,7 @@ def stories(
     """
     _check_format(fmt)
     res = _store(db).list_stories(limit=limit, offset=offset, min_size=min_size)
-    rows = res["items"]
+    rows: list[Any] = res.items
     if fmt == "table":
         rows = [
             {
@@ -366,7 +372,7 @@ def stories(
         fmt,
         [("id", "story"), ("size", "articles"), ("first", "first published"), ("outlets", "outlets"),
          ("title", "title"), ("articles", "article ids (≈ near-duplicate)")],
-        title=f"{res['total']} stories",
+        title=f"{res.total} stories",
     )
 
 
@@ -412,20 +418,19 @@ def quotes(
     Example: onrecord quotes --speaker "Jens Stoltenberg" --since 2024-01 --format csv
     """
     _check_format(fmt)
-    res = _store(db).list_quotes(
-        speaker=speaker, since=since, until=until, q=search, kind=kind, act=_check_act(act), outlet=outlet,
-        organisation=org, topic=topic, limit=limit, offset=offset,
-    )
+    flt = _filter(QuoteFilter, speaker=speaker, since=since, until=until, q=search, kind=kind, act=act,
+                  outlet=outlet, organisation=org, topic=topic)
+    res = _store(db).list_quotes(flt, limit=limit, offset=offset)
     if fmt in ("json", "jsonl"):
-        emit(res["items"], fmt, [], full=res["items"])
+        emit(res.items, fmt, [], full=res.items)
         return
     emit(
-        _quote_rows(res["items"]),
+        _quote_rows(res.items),
         fmt,
         [("date", "date"), ("speaker", "speaker"), ("kind", "kind"), ("act", "act"), ("cue", "cue"),
          ("content_short" if fmt == "table" else "content", "content"), ("outlet", "outlet")]
         + ([] if fmt == "table" else [("id", "id"), ("article_id", "article_id")]),
-        title=f"{res['total']} quotes",
+        title=f"{res.total} quotes",
     )
 
 
@@ -477,7 +482,7 @@ def speakers_list(
         return
     _check_format(fmt)
     res = _store(db).list_speakers(limit=limit, offset=offset)
-    rows = res["items"]
+    rows: list[Any] = res.items
     for s in rows:
         s["uncertain"] = "yes" if (s.get("data") or {}).get("uncertain") else ""
     emit(
@@ -485,7 +490,7 @@ def speakers_list(
         fmt,
         [("name", "speaker"), ("type", "type"), ("quote_count", "quotes"), ("first_seen", "first seen"),
          ("last_seen", "last seen"), ("aliases", "aliases"), ("uncertain", "uncertain merge")],
-        title=f"{res['total']} speakers",
+        title=f"{res.total} speakers",
         full=rows,
     )
 
@@ -557,8 +562,7 @@ def speaker(
         keys = store.speaker_keys_matching(name)
         hint = f" ({len(keys)} match; use the key)" if keys else ""
         raise CliError(f"no single speaker named {name!r}{hint}")
-    quotes = store.list_quotes(speaker=s["key"], limit=10_000)["items"]
-    s["outlets"] = sorted({q["outlet"] for q in quotes if q.get("outlet")})
+    s["outlets"] = store.speaker_outlets(s["key"])  # type: ignore[typeddict-unknown-key]
     if fmt == "json":
         print(json.dumps(s, ensure_ascii=False, indent=2, default=str))
         return
@@ -648,10 +652,9 @@ def statements(
     Example: onrecord statements --speaker "Jens Stoltenberg" --drift
     """
     _check_format(fmt)
-    res = _store(db).list_statements(
-        speaker=speaker, drift=True if drift else None, limit=limit, offset=offset, min_reports=min_reports
-    )
-    rows = res["items"]
+    flt = _filter(StatementFilter, speaker=speaker, drift=True if drift else None, min_reports=min_reports)
+    res = _store(db).list_statements(flt, limit=limit, offset=offset)
+    rows: list[Any] = res.items
     if fmt == "table":
         rows = [
             r | {"short": r["id"][:10], "text_short": shorten(r["text"], 70), "drift_flag": "DRIFT" if r["drift"]
@@ -666,7 +669,7 @@ def statements(
         if fmt == "table"
         else [("id", "id"), ("date", "date"), ("speaker_name", "speaker"), ("report_count", "reports"),
               ("drift", "drift"), ("text", "text")],
-        title=f"{res['total']} statements",
+        title=f"{res.total} statements",
         full=rows,
     )
 
@@ -727,16 +730,19 @@ def timeline(
     Example: onrecord timeline --about Russia --by NATO
     """
     _check_format(fmt)
-    if group not in ("day", "week", "month", "year"):
-        raise typer.BadParameter("must be day, week, month or year", param_hint="--group")
+    try:
+        period = parse_period(group)
+    except InvalidFilter as exc:
+        raise typer.BadParameter(str(exc)) from None
     if not (name or about or by):
         raise typer.BadParameter("give a speaker NAME, --about TOPIC or --by ORG")
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise typer.BadParameter("must end in .png or .svg", param_hint="--plot")
+    flt = _filter(QuoteFilter, speaker=name, topic=about, organisation=by, since=since, until=until)
     store = _store(db)
     if name and not store.speaker_keys_matching(name):
         raise CliError(f"no speaker named {name!r} (see 'onrecord speakers')")
-    tl = store.timeline(group=group, speaker=name, topic=about, organisation=by, since=since, until=until)
+    tl = store.timeline(flt, group=period)
     rows = [
         {
             "period": b["period"],
@@ -748,24 +754,24 @@ def timeline(
             "statement_id": q.get("statement_id"),
             "outlet": q.get("outlet"),
         }
-        for b in tl["buckets"]
+        for b in tl.buckets
         for q in b["quotes"]
     ]
     if fmt == "table":
-        counts = ", ".join(f"{b['period']}: {b['count']}" for b in tl["buckets"])
-        err.print(f"{tl['total']} statements ({counts}); {tl['undated']} undated")
+        counts = ", ".join(f"{b['period']}: {b['count']}" for b in tl.buckets)
+        err.print(f"{tl.total} statements ({counts}); {tl.undated} undated")
     emit(
         rows,
         fmt,
         [("period", group), ("date", "date"), ("speaker", "speaker"), ("reports", "reports"),
          ("content_short" if fmt == "table" else "content", "statement")],
-        full={"group": group, "buckets": [{"period": b["period"], "count": b["count"]} for b in tl["buckets"]],
-              "statements": rows, "undated": tl["undated"]},
+        full={"group": group, "buckets": [{"period": b["period"], "count": b["count"]} for b in tl.buckets],
+              "statements": rows, "undated": tl.undated},
     )
     if plot is not None:
         from onrecord.charts import plot_timeline
 
-        plot_timeline(tl, plot, title=name or about or by or "")
+        plot_timeline(tl.to_dict(), plot, title=name or about or by or "")
         err.print(f"chart written to {plot}")
 
 
@@ -792,34 +798,39 @@ def search(
     Example: onrecord search "imminent threat" --speaker Stoltenberg
     """
     _check_format(fmt)
+    flt = _filter(QuoteFilter, speaker=speaker, organisation=org, outlet=outlet, since=since, until=until,
+                  kind=kind, act=act, drift=True if drift else None)
     store = _store(db)
-    filters = dict(speaker=speaker, organisation=org, outlet=outlet, since=since, until=until, kind=kind,
-                   act=_check_act(act), drift=True if drift else None)
     if semantic:
-        from onrecord.semantic import SemanticUnavailable, semantic_search
+        from onrecord.semantic import SemanticUnavailable, semantic_search  # numpy and the model: on demand
 
         try:
-            res = semantic_search(store, query, limit=limit, **filters)
+            res = semantic_search(store, query, flt, limit=limit)
         except SemanticUnavailable as exc:
             raise CliError(str(exc)) from None
     else:
-        res = store.search(query, limit=limit, **filters)
+        res = store.search(query, flt, limit=limit)
     if fmt != "table":
-        emit(res["quotes"]["items"], fmt, [("id", "id"), ("speaker_names", "speaker"), ("date", "date"),
-                                            ("content_text", "content")], full=res)
+        emit(res.quotes.items, fmt, [("id", "id"), ("speaker_names", "speaker"), ("date", "date"),
+                                     ("content_text", "content")], full=res.to_dict())
         return
-    rows = _quote_rows(res["quotes"]["items"])
+    rows = _quote_rows(res.quotes.items)
     for r in rows:
         r["match"] = shorten(r["snippet"] or r["content"], 90)
     emit(rows, "table", [("date", "date"), ("speaker", "speaker"), ("outlet", "outlet"), ("match", "quote")],
-         title=f"{res['quotes']['total']} quotes match {query!r}")
-    if res["articles"]:
+         title=f"{res.quotes.total} quotes match {query!r}")
+    if res.articles:
         emit([{"id": a["id"][:12], "title": shorten(a["title"], 50), "snippet": shorten(a["snippet"], 80)}
-              for a in res["articles"]], "table", [("id", "article"), ("title", "title"), ("snippet", "match")],
+              for a in res.articles], "table", [("id", "article"), ("title", "title"), ("snippet", "match")],
              title="articles")
 
 
 # ------------------------------------------------------------------ serve
+def default_workers() -> int:
+    """One server process per core, up to 4 (SQLite readers scale; the spaCy model loads per process)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 @app.command()
 def serve(
     db: DbOpt = None,
@@ -828,17 +839,28 @@ def serve(
     write_token: Annotated[
         str | None, typer.Option(envvar="ONRECORD_WRITE_TOKEN", help="Enables ingest; writes need this token.")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes (default: one per core, at most 4)."),
+    ] = None,
 ) -> None:
     """Serve the web UI and the JSON API (docs at /docs).
 
-    Example: onrecord serve --db news.db --port 8000
+    Example: onrecord serve --db news.db --port 8000 --workers 2
     """
-    import uvicorn
+    import uvicorn  # the server stack loads only for this command
 
-    from onrecord.api import create_app
-
-    store = _store(db, create=True)
-    uvicorn.run(create_app(store, write_token=write_token), host=host, port=port, log_level="info")
+    store = _store(db, create=True)  # migrate once, before the workers start
+    n = workers or default_workers()
+    err.print(f"serving {store.url} on http://{host}:{port} with {n} worker process{'es' if n > 1 else ''}")
+    store.close()
+    # Each worker builds its own app (its own connections) from these settings: see onrecord.api.app_from_env.
+    os.environ["ONRECORD_DB"] = store.url
+    if write_token:
+        os.environ["ONRECORD_WRITE_TOKEN"] = write_token
+    else:
+        os.environ.pop("ONRECORD_WRITE_TOKEN", None)
+    uvicorn.run("onrecord.api:app_from_env", factory=True, host=host, port=port, workers=n, log_level="info")
 
 
 def main() -> None:

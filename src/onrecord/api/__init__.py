@@ -9,6 +9,7 @@ readers go on while an ingest writes.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -20,9 +21,14 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from onrecord import __version__
 from onrecord.api.routes import UPLOAD_OVERHEAD
 from onrecord.api.routes import router as api_router
-from onrecord.api.uploads import MAX_FILES
+from onrecord.queries import InvalidFilter
+from onrecord.store import Store
+from onrecord.uploads import MAX_FILES
+from onrecord.web import STATIC_DIR, error_page, wants_html
+from onrecord.web import router as web_router
 
 log = logging.getLogger("onrecord.api")
 
@@ -74,7 +80,41 @@ class _Outermost:
         if refusal is not None:
             await _error_response(Request(scope, receive), *refusal)(scope, receive, send_secured)
             return
-        await self.app(scope, receive, send_secured)
+        etag = self._etag(scope)
+        if etag is None:
+            await self.app(scope, receive, send_secured)
+            return
+        if etag.encode("latin-1") in _if_none_match(scope):
+            # The store has not changed since the client's copy: nothing is read or rendered.
+            headers = [(b"etag", etag.encode("latin-1")), (b"cache-control", b"no-cache")]
+            await send_secured({"type": "http.response.start", "status": 304, "headers": headers})
+            await send_secured({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_tagged(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"etag", b"cache-control")]
+                headers = [*kept, (b"etag", etag.encode("latin-1")), (b"cache-control", b"no-cache")]
+                message = {**message, "headers": headers}
+            await send_secured(message)
+
+        await self.app(scope, receive, send_tagged)
+
+    def _etag(self, scope: Scope) -> str | None:
+        """A validator for reads of the store: it changes with every committed write (``Store.revision``)."""
+        path: str = scope.get("path", "")
+        if scope.get("method") not in ("GET", "HEAD") or path.startswith("/static") or path == "/ingest":
+            return None
+        store = getattr(self.owner.state, "store", None)
+        if store is None:
+            return None
+        try:
+            revision = store.revision()
+        except Exception:  # an unreadable store: no validator; the request itself reports the error
+            log.warning("no ETag: the store's revision could not be read", exc_info=True)
+            return None
+        # The version of onrecord too: a new release may render the same data differently.
+        return f'W/"{__version__}-{revision}"'
 
     def _refusal(self, scope: Scope) -> tuple[int, str] | None:
         """The status and message that answer the request before the app sees it, if any do."""
@@ -86,6 +126,13 @@ class _Outermost:
         if "\x00" in scope.get("path", "") or has_nul(scope.get("query_string", b"")):
             return 422, "invalid request: a NUL character (%00) in the URL"
         return None
+
+
+def _if_none_match(scope: Scope) -> list[bytes]:
+    for key, value in scope.get("headers", []):
+        if key == b"if-none-match":
+            return [v.strip() for v in value.split(b",")]
+    return []
 
 
 def has_nul(query: bytes) -> bool:
@@ -100,18 +147,13 @@ def _error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
     """The error as JSON under /api (``{"status", "message"}``), else as an HTML page."""
-    from onrecord.web import error_page, wants_html
-
     if wants_html(request):
         return error_page(request, status, message, headers=headers)
     return JSONResponse({"status": status, "message": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(store: Any, *, write_token: str | None = None, max_upload_bytes: int = 5_000_000) -> Any:
+def create_app(store: Store, *, write_token: str | None = None, max_upload_bytes: int = 5_000_000) -> FastAPI:
     """The FastAPI application over ``store``; writes (ingest) only when ``write_token`` is set."""
-    from onrecord.web import STATIC_DIR, wants_html
-    from onrecord.web import router as web_router
-
     app = _App(
         title="onrecord",
         summary="Who said what, when, and who reported it.",
@@ -142,6 +184,11 @@ def create_app(store: Any, *, write_token: str | None = None, max_upload_bytes: 
         problems = [_describe(e) for e in exc.errors()]
         return _error_response(request, 422, "invalid request: " + "; ".join(problems), errors=problems)
 
+    @app.exception_handler(InvalidFilter)
+    async def invalid_filter(request: Request, exc: InvalidFilter) -> Response:
+        # The read layer's own message, the same one the CLI and the web pages give.
+        return _error_response(request, 422, f"invalid request: {exc}", errors=[str(exc)])
+
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         # Runs in ServerErrorMiddleware, outside the app's middleware: _Outermost adds the security headers.
@@ -155,9 +202,20 @@ def create_app(store: Any, *, write_token: str | None = None, max_upload_bytes: 
     return app
 
 
+def app_from_env() -> FastAPI:
+    """The app ``onrecord serve`` runs in each worker process: the store is ``$ONRECORD_DB``,
+    ingest is on when ``$ONRECORD_WRITE_TOKEN`` is set, the upload cap is ``$ONRECORD_MAX_UPLOAD`` bytes."""
+    cap = os.environ.get("ONRECORD_MAX_UPLOAD", "")
+    return create_app(
+        Store(os.environ.get("ONRECORD_DB"), create=False),
+        write_token=os.environ.get("ONRECORD_WRITE_TOKEN") or None,
+        max_upload_bytes=int(cap) if cap.isdigit() else 5_000_000,
+    )
+
+
 def _describe(error: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
     return f"{loc or 'request'}: {error.get('msg', 'invalid')}"
 
 
-__all__ = ["create_app"]
+__all__ = ["SECURITY_HEADERS", "app_from_env", "create_app"]

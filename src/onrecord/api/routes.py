@@ -1,16 +1,31 @@
-"""JSON API routes: thin functions over the Store, paginated and filtered like the CLI."""
+"""JSON API routes: thin functions from query parameters to ``onrecord.queries`` filters and store pages."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import base64
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from onrecord.api.uploads import check_token, read_uploads, run_ingest, token_from_headers
+from onrecord.queries import (
+    DATE_HELP,
+    MAX_TEXT,
+    Act,
+    ArticleFilter,
+    InvalidFilter,
+    Kind,
+    Period,
+    QuoteFilter,
+    SearchResult,
+    StatementFilter,
+    parse_text,
+)
+from onrecord.semantic import SemanticUnavailable, semantic_search
+from onrecord.store import Store
+from onrecord.uploads import check_token, ingest_uploads, token_from_headers
 
-DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2}([T ][0-9:.+\-Z]*)?)?)?$"
 UPLOAD_OVERHEAD = 256 * 1024  # multipart boundaries, headers and the small form fields
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -32,10 +47,11 @@ class Page(BaseModel):
     """One page of a listing: ``items`` from ``offset``, ``total`` matching in all."""
 
     model_config = ConfigDict(extra="allow")
-    total: int
+    total: int | None = Field(description="How many match in all (null on a keyset page)")
     limit: int
-    offset: int
+    offset: int | None = Field(description="Items skipped (null on a keyset page)")
     items: list[dict[str, Any]]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page (quote listings)")
 
 
 class Record(BaseModel):
@@ -61,53 +77,59 @@ INGEST_ERRORS: Responses = {
 
 
 # ------------------------------------------------------------ dependencies
-def get_store(request: Request) -> Any:
+def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-StoreDep = Annotated[Any, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
-DateQ = Annotated[str | None, Query(pattern=DATE_PATTERN, description="ISO date: YYYY, YYYY-MM or YYYY-MM-DD")]
-Kind = Literal["direct", "indirect", "mixed"]
-Act = Literal["speech", "thought"]
+# Dates are checked by QuoteFilter.parse, so every door refuses a bad one with the same message.
+DateQ = Annotated[str | None, Query(max_length=40, description=f"ISO date: {DATE_HELP}")]
 
 
-def quote_filters(
-    speaker: Annotated[str | None, Query(max_length=200, description="Speaker key, name or alias")] = None,
-    organisation: Annotated[str | None, Query(max_length=200)] = None,
-    outlet: Annotated[str | None, Query(max_length=200)] = None,
-    topic: Annotated[str | None, Query(max_length=200)] = None,
+def quote_filter(
+    speaker: Annotated[str | None, Query(max_length=MAX_TEXT, description="Speaker key, name or alias")] = None,
+    organisation: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
+    outlet: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
+    topic: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     since: DateQ = None,
     until: DateQ = None,
     kind: Kind | None = None,
     act: Annotated[Act | None, Query(description="speech (said, wrote, according to) or thought (believes)")] = None,
     drift: Annotated[bool | None, Query(description="Only quotes of statements with (true) or without drift")] = None,
-    q: Annotated[str | None, Query(max_length=500, description="Full-text query")] = None,
-) -> dict[str, Any]:
-    """The quote filters of ``onrecord quotes`` / ``search``; unset ones are left out."""
-    values = {
-        "speaker": speaker,
-        "organisation": organisation,
-        "outlet": outlet,
-        "topic": topic,
-        "since": since,
-        "until": until,
-        "kind": kind,
-        "act": act,
-        "drift": drift,
-        "q": q,
-    }
-    return {k: v for k, v in values.items() if v is not None and v != ""}
+    q: Annotated[str | None, Query(max_length=MAX_TEXT, description="Full-text query")] = None,
+) -> QuoteFilter:
+    """The quote filters of ``onrecord quotes`` / ``search``, validated by the one read layer."""
+    return QuoteFilter.parse(
+        speaker=speaker, organisation=organisation, outlet=outlet, topic=topic, since=since, until=until,
+        kind=kind, act=act, drift=drift, q=q,
+    )
 
 
-Filters = Annotated[dict[str, Any], Depends(quote_filters)]
+Filters = Annotated[QuoteFilter, Depends(quote_filter)]
 
 
-def _found(item: dict[str, Any] | None, what: str, ref: str) -> dict[str, Any]:
+def _found(item: Any, what: str, ref: str) -> Any:
     if item is None:
         raise HTTPException(404, f"no {what} {ref!r}")
     return item
+
+
+def encode_cursor(row: dict[str, Any]) -> str:
+    """Where the next keyset page starts: after this row's (date, id)."""
+    raw = json.dumps([row.get("date"), row["id"]], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str | None, str]:
+    try:
+        when, qid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if (when is None or isinstance(when, str)) and isinstance(qid, str):
+            return when, qid
+    except (ValueError, TypeError):
+        pass
+    raise InvalidFilter("cursor", "not a cursor this API gave out (use next_cursor from the previous page)")
 
 
 # ----------------------------------------------------------------- reading
@@ -121,12 +143,13 @@ def list_articles(
     store: StoreDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    outlet: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     story: Annotated[str | None, Query(max_length=64, description="Story id")] = None,
     since: DateQ = None,
     until: DateQ = None,
 ) -> dict[str, Any]:
-    page = store.list_articles(limit=limit, offset=offset, outlet=outlet, story_id=story, since=since, until=until)
+    flt = ArticleFilter.parse(outlet=outlet, story_id=story, since=since, until=until)
+    page = store.list_articles(flt, limit=limit, offset=offset).to_dict()
     for item in page["items"]:  # listings stay light: the text is at /api/articles/{id}
         item["length"] = len(item.pop("text", "") or "")
     return page
@@ -135,11 +158,18 @@ def list_articles(
 @router.get("/articles/{article_id}", response_model=Record, responses=ONE_ERRORS, summary="One article, verbatim")
 def get_article(
     store: StoreDep, article_id: Annotated[str, Path(min_length=4, max_length=64, description="Id or prefix")]
-) -> dict[str, Any]:
+) -> Any:
     return _found(store.get_article(article_id), "article", article_id)
 
 
-@router.get("/quotes", response_model=Page, responses=READ_ERRORS, summary="Quotes, newest first, filtered")
+@router.get(
+    "/quotes",
+    response_model=Page,
+    responses=READ_ERRORS,
+    summary="Quotes, newest first, filtered",
+    description="Page by `offset`, or by `cursor` (keyset: pass the `next_cursor` of the previous page; "
+    "as fast on the last page as on the first).",
+)
 def list_quotes(
     store: StoreDep,
     filters: Filters,
@@ -147,16 +177,26 @@ def list_quotes(
     offset: Offset = 0,
     article: Annotated[str | None, Query(max_length=64, description="Article id")] = None,
     statement: Annotated[str | None, Query(max_length=64, description="Statement id")] = None,
+    cursor: Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")] = None,
 ) -> dict[str, Any]:
+    flt = filters
     if article:
-        filters["article_id"] = store.resolve_article_id(article) or article
+        flt = flt.replace(article_id=store.resolve_article_id(article) or article)
     if statement:
-        filters["statement_id"] = statement
-    return store.list_quotes(limit=limit, offset=offset, **filters)
+        flt = flt.replace(statement_id=statement)
+    keyset = not (flt.article_id or flt.q)  # those are ordered by text position / rank
+    if cursor and keyset:
+        items = store.quotes_after(flt, decode_cursor(cursor), limit=limit)
+        out: dict[str, Any] = {"total": None, "limit": limit, "offset": None, "items": items}
+    else:
+        out = store.list_quotes(flt, limit=limit, offset=offset).to_dict()
+    if keyset and len(out["items"]) == limit:
+        out["next_cursor"] = encode_cursor(out["items"][-1])
+    return out
 
 
 @router.get("/quotes/{quote_id:path}", response_model=Record, responses=ONE_ERRORS, summary="One quote")
-def get_quote(store: StoreDep, quote_id: str) -> dict[str, Any]:
+def get_quote(store: StoreDep, quote_id: str) -> Any:
     return _found(store.get_quote(quote_id), "quote", quote_id)
 
 
@@ -165,13 +205,13 @@ def list_speakers(
     store: StoreDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    q: Annotated[str | None, Query(max_length=200, description="Part of a name or alias")] = None,
+    q: Annotated[str | None, Query(max_length=MAX_TEXT, description="Part of a name or alias")] = None,
 ) -> dict[str, Any]:
-    return store.list_speakers(limit=limit, offset=offset, q=q or None)
+    return store.list_speakers(limit=limit, offset=offset, q=parse_text("q", q)).to_dict()
 
 
 @router.get("/speakers/{ref:path}", response_model=Record, responses=ONE_ERRORS, summary="One speaker")
-def get_speaker(store: StoreDep, ref: str) -> dict[str, Any]:
+def get_speaker(store: StoreDep, ref: str) -> Any:
     return _found(store.get_speaker(ref), "speaker", ref)
 
 
@@ -180,19 +220,18 @@ def list_statements(
     store: StoreDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    speaker: Annotated[str | None, Query(max_length=200)] = None,
+    speaker: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     drift: bool | None = None,
     min_reports: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> dict[str, Any]:
-    return store.list_statements(
-        speaker=speaker or None, drift=drift, limit=limit, offset=offset, min_reports=min_reports
-    )
+    flt = StatementFilter.parse(speaker=speaker, drift=drift, min_reports=min_reports)
+    return store.list_statements(flt, limit=limit, offset=offset).to_dict()
 
 
 @router.get("/statements/{statement_id}", response_model=Record, responses=ONE_ERRORS, summary="One statement")
 def get_statement(
     store: StoreDep, statement_id: Annotated[str, Path(min_length=4, max_length=64, description="Id or prefix")]
-) -> dict[str, Any]:
+) -> Any:
     return _found(store.get_statement(statement_id), "statement", statement_id)
 
 
@@ -203,73 +242,42 @@ def list_stories(
     offset: Offset = 0,
     min_size: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> dict[str, Any]:
-    return store.list_stories(limit=limit, offset=offset, min_size=min_size)
+    return store.list_stories(limit=limit, offset=offset, min_size=min_size).to_dict()
 
 
 @router.get("/stories/{story_id}", response_model=Record, responses=ONE_ERRORS, summary="One story")
-def get_story(store: StoreDep, story_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+def get_story(store: StoreDep, story_id: Annotated[str, Path(max_length=64)]) -> Any:
     return _found(store.get_story(story_id), "story", story_id)
 
 
 @router.get("/timeline", response_model=Record, responses=READ_ERRORS, summary="Statements grouped by period")
-def timeline(
-    store: StoreDep,
-    filters: Filters,
-    group: Literal["day", "week", "month", "year"] = "month",
-) -> dict[str, Any]:
-    return store.timeline(group=group, **filters)
+def timeline(store: StoreDep, filters: Filters, group: Period = "month") -> dict[str, Any]:
+    return store.timeline(filters, group=group).to_dict()
 
 
 @router.get("/search", response_model=Record, responses=SEARCH_ERRORS, summary="Full-text search: quotes and articles")
 def search(
     store: StoreDep,
     filters: Filters,
-    q: Annotated[str, Query(min_length=1, max_length=500, description='Words or "a phrase"')],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_TEXT, description='Words or "a phrase"')],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
     semantic: Annotated[bool, Query(description="Rank by meaning (needs the embeddings extra; else 501)")] = False,
 ) -> dict[str, Any]:
-    filters.pop("q", None)
     if not q.strip():
         raise HTTPException(422, "q: the query is empty")
+    flt = filters.replace(q=None)
     if semantic:
-        return semantic_page(store, q, limit=limit, offset=offset, **filters)
-    return store.search(q, limit=limit, offset=offset, **filters)
+        return semantic_result(store, q, flt, limit=limit, offset=offset).to_dict()
+    return store.search(q, flt, limit=limit, offset=offset).to_dict()
 
 
-_EMBEDDER: list[Any] = []  # loaded once per process, on the first semantic query
-
-
-def semantic_available() -> bool:
-    try:
-        from onrecord.speakers.embeddings import available
-    except ImportError:
-        return False
-    return bool(available())
-
-
-def semantic_page(store: Any, q: str, *, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+def semantic_result(store: Store, q: str, flt: QuoteFilter, *, limit: int, offset: int) -> SearchResult:
     """Semantic search, paged; 501 when the embeddings extra is not installed."""
     try:
-        from onrecord.semantic import SemanticUnavailable, semantic_search
-    except ImportError as exc:
-        raise HTTPException(501, f"semantic search is not available: {exc}") from exc
-    try:
-        if not _EMBEDDER:
-            from onrecord.speakers.embeddings import MiniLMEmbedder
-
-            if not semantic_available():
-                raise SemanticUnavailable(
-                    "semantic search needs the embeddings extra: pip install 'onrecord[embeddings]'"
-                )
-            _EMBEDDER.append(MiniLMEmbedder())
-        res = semantic_search(store, q, limit=offset + limit, embedder=_EMBEDDER[0], **filters)
+        return semantic_search(store, q, flt, limit=limit, offset=offset)
     except SemanticUnavailable as exc:
         raise HTTPException(501, str(exc)) from exc
-    quotes = res["quotes"]
-    quotes["items"] = quotes["items"][offset:]
-    quotes["limit"], quotes["offset"] = limit, offset
-    return res
 
 
 # ----------------------------------------------------------------- writing
@@ -287,19 +295,3 @@ async def ingest(
 ) -> dict[str, Any]:
     check_token(request, token_from_headers(request))
     return await ingest_uploads(request, files, text)
-
-
-async def ingest_uploads(request: Request, files: list[UploadFile], text: str | None) -> dict[str, Any]:
-    """Shared by the API and the ingest page: read within the cap, check, ingest in a thread."""
-    cap: int = request.app.state.max_upload_bytes
-    uploads = await read_uploads(files, text, cap)
-    state = request.app.state
-    return await run_in_threadpool(
-        run_ingest,
-        state.store,
-        uploads,
-        text,
-        lock=state.ingest_lock,
-        max_bytes=cap,
-        ingest_fn=state.ingest_fn,
-    )

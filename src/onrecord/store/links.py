@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, null, text, update
+from sqlalchemy import Connection, delete, insert, null, update
 
+from onrecord.store import fulltext
 from onrecord.store import schema as t
 
 
@@ -74,10 +75,7 @@ def write_link_result(conn: Connection, result: Any) -> None:
         conn.execute(update(t.quotes).where(t.quotes.c.id == qid).values(**values))
         if conn.dialect.name == "sqlite" and keys:
             # Keep full-text search on speaker names in step with linking.
-            conn.execute(
-                text("UPDATE quotes_fts SET speaker = :s WHERE rowid = (SELECT rowid FROM quotes WHERE id = :id)"),
-                {"s": values["speaker_names"], "id": qid},
-            )
+            fulltext.set_quote_speaker(conn, qid, values["speaker_names"])
 
     speaker_rows = []
     role_rows = []

@@ -1,4 +1,4 @@
-"""Server-rendered pages (Jinja2, autoescaped) over the same Store as the JSON API.
+"""Server-rendered pages (Jinja2, autoescaped): the same filters and store pages as the JSON API.
 
 Templates and static files live inside the package; nothing is fetched from a CDN.
 Page functions are synchronous (FastAPI's threadpool), like the API routes.
@@ -15,15 +15,26 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
+from onrecord import semantic
+from onrecord.queries import (
+    ACTS,
+    KINDS,
+    ArticleFilter,
+    QuoteFilter,
+    StatementFilter,
+    one_row_per_statement,
+    parse_bool,
+    parse_period,
+    parse_text,
+)
+from onrecord.store import Store
+from onrecord.uploads import check_token, ingest_uploads
 from onrecord.web import render
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 TEMPLATE_DIR = HERE / "templates"
 PAGE = 25
-DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-KINDS = ("direct", "indirect", "mixed")
-ACTS = ("speech", "thought")
 
 env = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
@@ -77,40 +88,19 @@ def error_page(request: Request, status: int, message: str, headers: dict[str, s
     return resp
 
 
-def _store(request: Request) -> Any:
+def _store(request: Request) -> Store:
     return request.app.state.store
 
 
 def _params(request: Request, *names: str) -> dict[str, str]:
-    """The named query parameters that are set; an empty form field counts as unset."""
-    out = {}
-    for n in names:
-        v = request.query_params.get(n, "").strip()
-        if v:
-            if len(v) > 500:
-                raise HTTPException(422, f"{n}: too long")
-            out[n] = v
-    for n in ("since", "until"):
-        if n in out and not DATE_RE.match(out[n]):
-            raise HTTPException(422, f"{n}: expected a date YYYY, YYYY-MM or YYYY-MM-DD, got {out[n]!r}")
-    if "kind" in out and out["kind"] not in KINDS:
-        raise HTTPException(422, f"kind: expected one of {', '.join(KINDS)}")
-    if "act" in out and out["act"] not in ACTS:
-        raise HTTPException(422, f"act: expected one of {', '.join(ACTS)}")
-    if "drift" in out:
-        if out["drift"] not in {"1", "0", "true", "false", "on"}:
-            raise HTTPException(422, "drift: expected 1 or 0")
-    return out
+    """The named query parameters that are set (an empty form field counts as unset), checked for length."""
+    return {n: v for n in names if (v := parse_text(n, request.query_params.get(n))) is not None}
 
 
-def _quote_filters(p: dict[str, str]) -> dict[str, Any]:
-    names = ("speaker", "organisation", "outlet", "topic", "since", "until", "kind", "act")
-    f: dict[str, Any] = {k: p[k] for k in names if k in p}
-    if "drift" in p:
-        f["drift"] = p["drift"] in {"1", "true", "on"}
-    if "q" in p:
-        f["q"] = p["q"]
-    return f
+def _quote_filter(p: dict[str, str]) -> QuoteFilter:
+    """The page's form fields as the one read layer's filter (its rules, its messages)."""
+    names = ("speaker", "organisation", "outlet", "topic", "since", "until", "kind", "act", "drift", "q")
+    return QuoteFilter.parse(**{k: p[k] for k in names if k in p})
 
 
 def _page_no(request: Request) -> int:
@@ -149,46 +139,42 @@ def home(request: Request) -> Response:
         request,
         "home.html",
         title="onrecord",
-        statements=store.list_statements(limit=10)["items"],
-        speakers=store.list_speakers(limit=12)["items"],
+        statements=store.list_statements(limit=10).items,
+        speakers=store.list_speakers(limit=12).items,
         stats=store.stats(),
-        semantic_ok=_semantic_ok(),
+        semantic_ok=semantic.semantic_available(),
     )
-
-
-def _semantic_ok() -> bool:
-    from onrecord.api.routes import semantic_available
-
-    return semantic_available()
 
 
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request) -> Response:
-    from onrecord.api.routes import semantic_available, semantic_page
-
     p = _params(request, "q", "speaker", "outlet", "topic", "since", "until", "kind", "act", "drift", "semantic")
     page_no = _page_no(request)
     q = p.pop("q", "")
-    semantic = p.pop("semantic", "") in {"1", "true", "on"}
+    by_meaning = bool(parse_bool("semantic", p.pop("semantic", None)))
+    flt = _quote_filter(p)
     res = None
     if q:
         offset = (page_no - 1) * PAGE
-        if semantic:
-            res = semantic_page(_store(request), q, limit=PAGE, offset=offset, **_quote_filters(p))
+        if by_meaning:
+            try:
+                res = semantic.semantic_search(_store(request), q, flt, limit=PAGE, offset=offset)
+            except semantic.SemanticUnavailable as exc:
+                raise HTTPException(501, str(exc)) from exc
         else:
-            res = _store(request).search(q, limit=PAGE, offset=offset, **_quote_filters(p))
+            res = _store(request).search(q, flt, limit=PAGE, offset=offset)
     return page(
         request,
         "search.html",
         title=f"Search: {q}" if q else "Search",
         q=q,
         p=p,
-        res=res,
-        pg=_pager(request, res["quotes"]["total"], page_no) if res else None,
+        res=res.to_dict() if res else None,
+        pg=_pager(request, res.quotes.total, page_no) if res else None,
         kinds=KINDS,
         acts=ACTS,
-        semantic=semantic,
-        semantic_ok=semantic_available(),
+        semantic=by_meaning,
+        semantic_ok=semantic.semantic_available(),
     )
 
 
@@ -197,7 +183,7 @@ def speakers(request: Request) -> Response:
     p = _params(request, "q")
     page_no = _page_no(request)
     res = _store(request).list_speakers(limit=PAGE, offset=(page_no - 1) * PAGE, q=p.get("q"))
-    return page(request, "speakers.html", title="Speakers", res=res, p=p, pg=_pager(request, res["total"], page_no))
+    return page(request, "speakers.html", title="Speakers", res=res, p=p, pg=_pager(request, res.total, page_no))
 
 
 @router.get("/speakers/{key:path}", response_class=HTMLResponse)
@@ -207,14 +193,12 @@ def speaker(request: Request, key: str) -> Response:
     if sp is None:
         raise _not_found("speaker", key)
     p = _params(request, "q", "topic", "since", "until", "kind", "act", "drift", "group")
-    group = p.get("group", "month")
-    if group not in {"day", "week", "month", "year"}:
-        raise HTTPException(422, "group: expected day, week, month or year")
+    group = parse_period(p.get("group"))
     page_no = _page_no(request)
-    filters = _quote_filters(p) | {"speaker": sp["key"]}
-    counts = store.quote_period_counts(group=group, **filters)
-    res = store.list_quotes(limit=PAGE, offset=(page_no - 1) * PAGE, **filters)
-    statements = store.statement_summaries(q.get("statement_id") for q in res["items"])
+    flt = _quote_filter(p).replace(speaker=sp["key"])
+    counts = store.quote_period_counts(flt, group=group)
+    res = store.list_quotes(flt, limit=PAGE, offset=(page_no - 1) * PAGE)
+    statements = store.statement_summaries(q.get("statement_id") for q in res.items)
     return page(
         request,
         "speaker.html",
@@ -224,39 +208,21 @@ def speaker(request: Request, key: str) -> Response:
         group=group,
         chart=render.timeline_chart(counts, group),
         buckets=counts,
-        items=_one_row_per_statement(res["items"]),
+        items=one_row_per_statement(res.items),
         statements=statements,
-        pg=_pager(request, res["total"], page_no),
+        pg=_pager(request, res.total, page_no),
         kinds=KINDS,
         acts=ACTS,
     )
-
-
-def _one_row_per_statement(quotes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Reports of one statement on the same page become one row that names the other outlets."""
-    rows: list[dict[str, Any]] = []
-    by_statement: dict[str, dict[str, Any]] = {}
-    for q in quotes:
-        sid = q.get("statement_id")
-        if sid and sid in by_statement:
-            by_statement[sid]["also"].append(q)
-            continue
-        row = q | {"also": []}
-        if sid:
-            by_statement[sid] = row
-        rows.append(row)
-    return rows
 
 
 @router.get("/statements", response_class=HTMLResponse)
 def statements(request: Request) -> Response:
     p = _params(request, "speaker", "drift")
     page_no = _page_no(request)
-    drift = (p["drift"] in {"1", "true", "on"}) if "drift" in p else None
-    res = _store(request).list_statements(
-        speaker=p.get("speaker"), drift=drift, limit=PAGE, offset=(page_no - 1) * PAGE
-    )
-    return page(request, "statements.html", title="Statements", res=res, p=p, pg=_pager(request, res["total"], page_no))
+    flt = StatementFilter.parse(speaker=p.get("speaker"), drift=p.get("drift"))
+    res = _store(request).list_statements(flt, limit=PAGE, offset=(page_no - 1) * PAGE)
+    return page(request, "statements.html", title="Statements", res=res, p=p, pg=_pager(request, res.total, page_no))
 
 
 @router.get("/statements/{statement_id}", response_class=HTMLResponse)
@@ -265,11 +231,10 @@ def statement(request: Request, statement_id: str) -> Response:
     st = store.get_statement(statement_id)
     if st is None:
         raise _not_found("statement", statement_id)
-    titles = {}  # where an outlet is unknown, the article's title names the report
-    for r in st.get("reports") or []:
-        if isinstance(r, dict) and not r.get("outlet") and r.get("article_id") not in titles:
-            art = store.get_article(str(r.get("article_id")), with_quotes=False)
-            titles[r.get("article_id")] = (art or {}).get("title")
+    # Where an outlet is unknown, the article's title names the report (one read for all of them).
+    titles = store.article_titles(
+        str(r.get("article_id")) for r in st.get("reports") or [] if isinstance(r, dict) and not r.get("outlet")
+    )
     return page(
         request,
         "statement.html",
@@ -305,8 +270,9 @@ def quote(request: Request, quote_id: str) -> Response:
 def articles(request: Request) -> Response:
     p = _params(request, "outlet", "since", "until")
     page_no = _page_no(request)
-    res = _store(request).list_articles(limit=PAGE, offset=(page_no - 1) * PAGE, **p)
-    return page(request, "articles.html", title="Articles", res=res, p=p, pg=_pager(request, res["total"], page_no))
+    flt = ArticleFilter.parse(outlet=p.get("outlet"), since=p.get("since"), until=p.get("until"))
+    res = _store(request).list_articles(flt, limit=PAGE, offset=(page_no - 1) * PAGE)
+    return page(request, "articles.html", title="Articles", res=res, p=p, pg=_pager(request, res.total, page_no))
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
@@ -337,7 +303,7 @@ def article(request: Request, article_id: str) -> Response:
 def stories(request: Request) -> Response:
     page_no = _page_no(request)
     res = _store(request).list_stories(limit=PAGE, offset=(page_no - 1) * PAGE)
-    return page(request, "stories.html", title="Stories", res=res, pg=_pager(request, res["total"], page_no))
+    return page(request, "stories.html", title="Stories", res=res, pg=_pager(request, res.total, page_no))
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
@@ -368,9 +334,6 @@ async def ingest_submit(
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
     text: Annotated[str, Form()] = "",
 ) -> Response:
-    from onrecord.api.routes import ingest_uploads
-    from onrecord.api.uploads import check_token
-
     check_token(request, token)  # 403 / 401 page before anything is read further
     try:
         result = await ingest_uploads(request, files, text or None)

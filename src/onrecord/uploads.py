@@ -1,4 +1,5 @@
-"""Uploads for ingest: size cap, type check, a private temp dir, then ``pipeline.ingest``.
+"""Uploads for ingest (the API's and the ingest page's): size cap, type check, a private temp dir, then
+``pipeline.ingest``.
 
 Nothing a client sends chooses a path: each file is written under a fresh temporary
 directory with a sanitised name, ingested, and the directory removed.
@@ -16,13 +17,18 @@ import io
 import re
 import secrets
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+if TYPE_CHECKING:
+    from onrecord.store import Store
 
 ALLOWED_EXTENSIONS = (
     ".txt", ".text", ".md", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json",
@@ -157,17 +163,17 @@ async def read_uploads(files: Sequence[UploadFile], text: str | None, cap: int) 
 
 
 def run_ingest(
-    store: Any,
+    store: Store,
     uploads: Sequence[Upload],
     pasted: str | None,
     *,
-    lock: Any,
+    lock: threading.Lock,
     max_bytes: int,
     ingest_fn: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
     """Write the uploads to a private temp dir, ingest them, report what is new. Blocking."""
     if ingest_fn is None:
-        from onrecord.pipeline import ingest as ingest_fn
+        from onrecord.pipeline import ingest as ingest_fn  # loads the NLP stack: only when a server ingests
     with tempfile.TemporaryDirectory(prefix="onrecord-upload-") as tmp:
         paths: list[str] = []
         for i, up in enumerate(uploads):
@@ -183,9 +189,19 @@ def run_ingest(
         with lock:
             before = store.count("articles")
             summary = ingest_fn(paths, store, max_bytes=max_bytes)
-            new = store.list_articles(offset=before, limit=1000)["items"]
+            new = store.list_articles(offset=before, limit=1000).items
     out = summary.to_dict() if hasattr(summary, "to_dict") else dict(summary)
     out["articles"] = [{k: a.get(k) for k in ("id", "title", "outlet", "published", "quote_count")} for a in new]
     for f in out.get("failed", []):  # the temp dir is gone: name the upload, not the path
         f["path"] = Path(str(f.get("path", ""))).name
     return out
+
+
+async def ingest_uploads(request: Request, files: list[UploadFile], text: str | None) -> dict[str, Any]:
+    """Read within the cap, check, ingest in a thread: what the API and the ingest page both do."""
+    state = request.app.state
+    cap: int = state.max_upload_bytes
+    uploads = await read_uploads(files, text, cap)
+    return await run_in_threadpool(
+        run_ingest, state.store, uploads, text, lock=state.ingest_lock, max_bytes=cap, ingest_fn=state.ingest_fn
+    )

@@ -1,0 +1,190 @@
+"""Full-text search: the SQLite FTS5 tables kept in step with the rows, and the ranked queries over them.
+
+``quotes_fts`` (rowid = quotes.rowid) and ``articles_fts`` (rowid = articles.seq) are derived
+data: rebuilt in bulk after commits (``refresh``), never the only copy of anything. PostgreSQL
+has no FTS5 here; the reads fall back to a case-insensitive substring match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sqlalchemy import Connection, select, text, update
+
+from onrecord.models import Article, SkipRange
+from onrecord.store import schema as t
+
+RANKED_CAP = 5000  # direct hits a search ranks; other reports of their statements come on top
+
+
+def fts_query(q: str) -> str:
+    """Turn user text into a safe FTS5 query.
+
+    "Quoted phrases" stay phrases, other words are AND-ed, and a bare ``OR``
+    between two terms means OR; any other FTS5 syntax is taken literally.
+    """
+    terms = [m.group(1) or m.group(2) for m in re.finditer(r'"([^"]+)"|([\w]+)', q)]
+    out: list[str] = []
+    for i, term in enumerate(terms):
+        if term == "OR":
+            if out and out[-1] != "OR" and i + 1 < len(terms):
+                out.append("OR")
+            continue
+        words = re.findall(r"\w+", term)
+        if words:
+            out.append('"' + " ".join(words) + '"')
+    while out and out[-1] == "OR":
+        out.pop()
+    return " ".join(out)
+
+
+def ranked_quote_ids(conn: Connection, query: str, limit: int = RANKED_CAP) -> list[str]:
+    """Quote ids matching ``query`` (user text), best first."""
+    fq = fts_query(query)
+    if not fq:
+        return []
+    rows = conn.execute(
+        text("SELECT quote_id FROM quotes_fts WHERE quotes_fts MATCH :q ORDER BY rank LIMIT :n"), {"q": fq, "n": limit}
+    ).all()
+    return [r[0] for r in rows]
+
+
+# Each direct hit, then the other reports of its statement (so a search for one outlet's wording
+# also finds the outlets that worded the same statement differently), in one statement: the
+# order is (rank of the statement's best hit, that hit before the others, rowid).
+_EXPANDED = """
+WITH hits AS (
+    SELECT rowid AS rid, row_number() OVER (ORDER BY rank) AS pos
+    FROM quotes_fts WHERE quotes_fts MATCH :fq ORDER BY rank LIMIT :cap
+),
+hit_quotes AS (SELECT h.rid, h.pos, q.statement_id AS sid FROM hits h JOIN quotes q ON q.rowid = h.rid),
+best AS (SELECT sid, min(pos) AS pos FROM hit_quotes WHERE sid IS NOT NULL GROUP BY sid),
+expanded AS (
+    SELECT rid, pos AS grp, 0 AS sub, 1 AS direct FROM hit_quotes WHERE sid IS NULL
+    UNION ALL
+    SELECT q.rowid, b.pos,
+           CASE WHEN q.rowid = (SELECT rid FROM hits WHERE hits.pos = b.pos) THEN 0 ELSE 1 END,
+           EXISTS (SELECT 1 FROM hits WHERE hits.rid = q.rowid)
+    FROM best b JOIN quotes q ON q.statement_id = b.sid
+)
+"""
+
+
+_HITS_ONLY = """
+WITH hits AS (
+    SELECT rowid AS rid, row_number() OVER (ORDER BY rank) AS pos
+    FROM quotes_fts WHERE quotes_fts MATCH :fq ORDER BY rank LIMIT :cap
+),
+expanded AS (SELECT rid, pos AS grp, 0 AS sub, 1 AS direct FROM hits)
+"""
+
+
+def search_quote_rowids(
+    conn: Connection, fq: str, where_sql: str, params: dict[str, Any], *, limit: int, offset: int,
+    other_reports: bool = True,
+) -> tuple[list[tuple[int, bool]], int]:
+    """One page of (quote rowid, matched directly) in search order, and how many match in all.
+
+    ``where_sql`` filters the hits (columns of ``quotes`` and ``articles``), ``params`` its binds;
+    ``other_reports`` adds, after each hit, the other reports of its statement.
+    """
+    cte = _EXPANDED if other_reports else _HITS_ONLY
+    base = (
+        cte + " SELECT e.rid, e.direct, count(*) OVER () AS total FROM expanded e "
+        "JOIN quotes ON quotes.rowid = e.rid JOIN articles ON articles.id = quotes.article_id "
+        f"WHERE {where_sql} ORDER BY e.grp, e.sub, e.rid LIMIT :limit OFFSET :offset"
+    )
+    binds = {"fq": fq, "cap": RANKED_CAP, "limit": limit, "offset": offset} | params
+    rows = conn.execute(text(base), binds).all()
+    if rows:
+        return [(r[0], bool(r[1])) for r in rows], int(rows[0][2])
+    if offset == 0:
+        return [], 0
+    counted = (
+        cte + " SELECT count(*) FROM expanded e JOIN quotes ON quotes.rowid = e.rid "
+        f"JOIN articles ON articles.id = quotes.article_id WHERE {where_sql}"
+    )
+    return [], int(conn.execute(text(counted), binds).scalar_one())
+
+
+def quote_snippets(conn: Connection, fq: str, rowids: list[int]) -> dict[int, str]:
+    """The matching words of each quote, [bracketed], for the rows of one page."""
+    if not rowids:
+        return {}
+    rows = conn.execute(
+        text(
+            "SELECT rowid, snippet(quotes_fts, 0, '[', ']', '…', 24) FROM quotes_fts "
+            "WHERE quotes_fts MATCH :q AND rowid IN (SELECT value FROM json_each(:ids))"
+        ),
+        {"q": fq, "ids": json.dumps(rowids)},
+    ).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def article_hits(conn: Connection, fq: str, limit: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        text(
+            "SELECT article_id, title, snippet(articles_fts, 1, '[', ']', '…', 24) "
+            "FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rank LIMIT :n"
+        ),
+        {"q": fq, "n": limit},
+    ).all()
+    return [{"id": a, "title": ti, "snippet": sn} for a, ti, sn in rows]
+
+
+def forget_article_quotes(conn: Connection, article_id: str) -> None:
+    """Drop the full-text rows of an article's quotes (before they are replaced)."""
+    conn.execute(
+        text("DELETE FROM quotes_fts WHERE rowid IN (SELECT rowid FROM quotes WHERE article_id = :a)"),
+        {"a": article_id},
+    )
+
+
+def set_quote_speaker(conn: Connection, quote_id: str, names: str) -> None:
+    """Keep search on speaker names in step with linking."""
+    conn.execute(
+        text("UPDATE quotes_fts SET speaker = :s WHERE rowid = (SELECT rowid FROM quotes WHERE id = :id)"),
+        {"s": names, "id": quote_id},
+    )
+
+
+def refresh(conn: Connection, batch: int) -> int:
+    """Index up to ``batch`` articles (and their quotes) not indexed yet; returns how many."""
+    rows = conn.execute(
+        select(t.articles.c.seq, t.articles.c.id, t.articles.c.title, t.articles.c.text, t.articles.c.skip_ranges)
+        .where(t.articles.c.fts_indexed.is_(False))
+        .limit(batch)
+    ).all()
+    if not rows:
+        return 0
+    params = []
+    for seq, aid, title, body_text, skips in rows:
+        art = Article(id=aid, text=body_text, skip_ranges=[SkipRange(**r) for r in skips or []])
+        body = " ".join(s.slice(body_text) for s in art.body_ranges())
+        params.append({"rowid": seq, "t": title or "", "b": body, "id": aid})
+    ids = [p["id"] for p in params]
+    conn.execute(text("DELETE FROM articles_fts WHERE rowid = :rowid"), [{"rowid": p["rowid"]} for p in params])
+    conn.execute(
+        text("INSERT INTO articles_fts(rowid, title, body, article_id) VALUES (:rowid, :t, :b, :id)"), params
+    )
+    binds = {"ids": json.dumps(ids)}
+    conn.execute(
+        text(
+            "DELETE FROM quotes_fts WHERE rowid IN "
+            "(SELECT rowid FROM quotes WHERE article_id IN (SELECT value FROM json_each(:ids)))"
+        ),
+        binds,
+    )
+    conn.execute(
+        text(
+            "INSERT INTO quotes_fts(rowid, content, speaker, outlet, quote_id) "
+            "SELECT q.rowid, q.content_text, coalesce(q.speaker_names, ''), coalesce(a.outlet, ''), q.id "
+            "FROM quotes q JOIN articles a ON a.id = q.article_id "
+            "WHERE q.article_id IN (SELECT value FROM json_each(:ids))"
+        ),
+        binds,
+    )
+    conn.execute(update(t.articles).where(t.articles.c.id.in_(ids)).values(fts_indexed=True))
+    return len(rows)

@@ -1,0 +1,568 @@
+"""Reads: the store's answers to ``onrecord.queries`` filters, as typed pages of JSON-ready rows.
+
+A page costs what it shows, not what matches: counts and pages are single statements that
+use the indexes (speaker by ``quote_speakers``, statement, article, date), and nothing is
+fetched per row of a page (no N+1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Text, and_, cast, func, literal_column, or_, select, text
+from sqlalchemy.dialects import sqlite
+
+from onrecord.folding import fold
+from onrecord.models import Article, Quote
+from onrecord.queries import (
+    ArticleFilter,
+    ArticleRow,
+    Page,
+    Period,
+    PeriodCount,
+    QuoteFilter,
+    QuoteRow,
+    SearchResult,
+    SpeakerRow,
+    StatementFilter,
+    StatementRow,
+    StoryRow,
+    Timeline,
+    build_timeline,
+    period_counts,
+)
+from onrecord.store import fulltext
+from onrecord.store import schema as t
+from onrecord.store.engine import StoreBase, _meta_int
+from onrecord.store.rows import article_from_row, article_row, quote_from_row, quote_row
+
+_QUOTE_JOIN = t.quotes.join(t.articles, t.articles.c.id == t.quotes.c.article_id)
+_QUOTE_COLUMNS = (
+    t.quotes,
+    t.articles.c.title.label("article_title"),
+    t.articles.c.outlet,
+    t.articles.c.published.label("article_date"),
+)
+_WHEN = func.coalesce(t.quotes.c.said_date, t.articles.c.published)
+_NAMED = sqlite.dialect(paramstyle="named")  # compiles a filter into the text of an FTS query
+
+
+class Reads(StoreBase):
+    # ------------------------------------------------------------ revision
+    def revision(self) -> str:
+        """Changes whenever anything a reader sees may have changed: the key of HTTP caching."""
+        with self.engine.connect() as conn:
+            return f"{_meta_int(conn, 'revision')}.{_meta_int(conn, 'changes')}.{_meta_int(conn, 'linked')}"
+
+    # ------------------------------------------------------------ articles
+    def dedup_states(self) -> Iterator[dict[str, Any]]:
+        """What the deduplicator persisted, oldest first, without the texts."""
+        cols = [
+            t.articles.c.id,
+            t.articles.c.published,
+            t.articles.c.duplicate_of,
+            t.articles.c.story_id,
+            t.articles.c.signature,
+            t.articles.c.story_features,
+            t.articles.c.seq,
+        ]
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(*cols).order_by(t.articles.c.seq)):
+                yield dict(row._mapping)
+
+    def iter_articles(self, batch: int = 200) -> Iterator[Article]:
+        """Every stored article as an ``Article``, streamed in ingest order."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.articles).where(t.articles.c.seq > last).order_by(t.articles.c.seq).limit(batch)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield article_from_row(row._mapping)
+            last = rows[-1]._mapping["seq"]
+
+    def iter_article_quotes(self) -> Iterator[tuple[Article, list[Quote]]]:
+        """Every article with its stored quotes, for linking; streamed."""
+        for article in self.iter_articles():
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.quotes).where(t.quotes.c.article_id == article.id).order_by(t.quotes.c.start)
+                ).all()
+            yield article, [quote_from_row(r._mapping) for r in rows]
+
+    def count(self, what: str = "articles") -> int:
+        table = {
+            "articles": t.articles,
+            "quotes": t.quotes,
+            "speakers": t.speakers,
+            "statements": t.statements,
+            "sightings": t.sightings,
+        }[what]
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+    def stats(self) -> dict[str, int]:
+        return {k: self.count(k) for k in ("articles", "sightings", "quotes", "speakers", "statements")}
+
+    def resolve_article_id(self, ref: str) -> str | None:
+        """An id, or an unambiguous prefix of one."""
+        with self.engine.connect() as conn:
+            ids = conn.execute(
+                select(t.articles.c.id).where(t.articles.c.id.like(like_escape(ref) + "%", escape="\\")).limit(2)
+            ).all()
+        if len(ids) == 1:
+            return ids[0][0]
+        exact = [r[0] for r in ids if r[0] == ref]
+        return exact[0] if exact else None
+
+    def get_article(self, ref: str, *, with_quotes: bool = True) -> ArticleRow | None:
+        article_id = self.resolve_article_id(ref)
+        if article_id is None:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.articles).where(t.articles.c.id == article_id)).first()
+            seen = conn.execute(
+                select(t.sightings.c.source_path, t.sightings.c.source_record, t.sightings.c.seen_at)
+                .where(t.sightings.c.article_id == article_id)
+                .order_by(t.sightings.c.id)
+            ).all()
+            dups = conn.execute(
+                select(t.articles.c.id, t.articles.c.outlet, t.articles.c.similarity).where(
+                    t.articles.c.duplicate_of == article_id
+                )
+            ).all()
+        if row is None:
+            return None
+        d: ArticleRow = article_row(row._mapping)  # type: ignore[assignment]
+        d["seen_in"] = [{"source_path": p, "source_record": r or None, "seen_at": s} for p, r, s in seen]
+        d["near_duplicates"] = [{"id": i, "outlet": o, "similarity": s} for i, o, s in dups]
+        if with_quotes:
+            d["quotes"] = self.list_quotes(QuoteFilter(article_id=article_id), limit=100_000).items
+        return d
+
+    def list_articles(self, flt: ArticleFilter | None = None, *, limit: int = 50, offset: int = 0) -> Page[ArticleRow]:
+        flt = flt or ArticleFilter()
+        conds = []
+        if flt.outlet:
+            conds.append(func.lower(t.articles.c.outlet) == flt.outlet.lower())
+        if flt.story_id:
+            conds.append(t.articles.c.story_id == flt.story_id)
+        if flt.since:
+            conds.append(t.articles.c.published >= flt.since)
+        if flt.until:
+            conds.append(t.articles.c.published <= until_bound(flt.until))
+        where = and_(*conds) if conds else text("1=1")
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t.articles).where(where)).scalar_one()
+            rows = conn.execute(
+                select(t.articles).where(where).order_by(t.articles.c.seq).limit(limit).offset(offset)
+            ).all()
+            counts = dict(
+                conn.execute(
+                    select(t.quotes.c.article_id, func.count())
+                    .where(t.quotes.c.article_id.in_([r._mapping["id"] for r in rows]))
+                    .group_by(t.quotes.c.article_id)
+                ).all()
+            )
+        items: list[ArticleRow] = []
+        for r in rows:
+            d: ArticleRow = article_row(r._mapping)  # type: ignore[assignment]
+            d["quote_count"] = counts.get(d["id"], 0)
+            items.append(d)
+        return Page(items, total, limit, offset)
+
+    # ------------------------------------------------------------- stories
+    def list_stories(self, *, limit: int = 50, offset: int = 0, min_size: int = 1) -> Page[StoryRow]:
+        size = func.count().label("size")
+        with self.engine.connect() as conn:
+            q = (
+                select(t.articles.c.story_id, size, func.min(t.articles.c.seq).label("first"))
+                .where(t.articles.c.story_id.is_not(None))
+                .group_by(t.articles.c.story_id)
+                .having(func.count() >= min_size)
+            )
+            total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            ids = [g[0] for g in conn.execute(q.order_by(text("first")).limit(limit).offset(offset)).all()]
+            stories = self._stories(conn, ids)
+        return Page([stories[i] for i in ids if i in stories], total, limit, offset)
+
+    def get_story(self, story_id: str) -> StoryRow | None:
+        with self.engine.connect() as conn:
+            return self._stories(conn, [story_id]).get(story_id)
+
+    @staticmethod
+    def _stories(conn: Connection, story_ids: list[str]) -> dict[str, StoryRow]:
+        """Stories with their articles, two statements for any number of stories."""
+        if not story_ids:
+            return {}
+        a = t.articles.c
+        rows = conn.execute(
+            select(a.story_id, a.id, a.title, a.outlet, a.published, a.duplicate_of, a.similarity, a.source_path)
+            .where(a.story_id.in_(story_ids))
+            .order_by(a.seq)
+        ).all()
+        seen = dict(
+            conn.execute(
+                select(t.sightings.c.article_id, func.count())
+                .where(t.sightings.c.article_id.in_([r.id for r in rows]))
+                .group_by(t.sightings.c.article_id)
+            ).all()
+        )
+        members: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            m = dict(r._mapping)
+            sid = m.pop("story_id")
+            members.setdefault(sid, []).append(m | {"copies_seen": seen.get(m["id"], 1)})
+        out: dict[str, StoryRow] = {}
+        for sid, arts in members.items():
+            out[sid] = {
+                "id": sid,
+                "title": arts[0]["title"],
+                "size": len(arts),
+                "outlets": sorted({x["outlet"] for x in arts if x["outlet"]}),
+                "first_published": min((x["published"] for x in arts if x["published"]), default=None),
+                "articles": arts,
+            }
+        return out
+
+    # -------------------------------------------------------------- quotes
+    def _quote_where(self, conn: Connection, flt: QuoteFilter, *, text_match: bool = True) -> Any:
+        """The WHERE clause of every quote read, from one filter."""
+        q = t.quotes.c
+        conds: list[Any] = []
+        if flt.article_id:
+            conds.append(q.article_id == flt.article_id)
+        if flt.speaker:
+            keys = self._speaker_keys(conn, flt.speaker)
+            linked = q.id.in_(select(t.quote_speakers.c.quote_id).where(t.quote_speakers.c.speaker_key.in_(keys)))
+            if keys and _meta_int(conn, "changes") <= _meta_int(conn, "linked"):
+                conds.append(linked)  # every quote is linked: the index answers
+            else:
+                # Part of a name, or quotes stored since the last linking: their extracted names too.
+                conds.append(or_(linked, contains(q.speaker_names, flt.speaker)) if keys else
+                             contains(q.speaker_names, flt.speaker))
+        if flt.organisation:
+            conds.append(contains(cast(q.organisations, Text), flt.organisation))
+        if flt.outlet:
+            conds.append(func.lower(t.articles.c.outlet) == flt.outlet.lower())
+        if flt.topic:
+            conds.append(contains(cast(q.topics, Text), flt.topic))
+        if flt.since:
+            conds.append(_WHEN >= flt.since)
+        if flt.until:
+            conds.append(_WHEN <= until_bound(flt.until))
+        if flt.kind:
+            conds.append(q.kind == flt.kind)
+        if flt.act:
+            conds.append(q.act == flt.act)
+        if flt.statement_id:
+            conds.append(q.statement_id == flt.statement_id)
+        if flt.drift is not None:
+            drifting = q.statement_id.in_(select(t.statements.c.id).where(t.statements.c.drift.is_(True)))
+            conds.append(drifting if flt.drift else or_(q.statement_id.is_(None), ~drifting))
+        if flt.q and text_match:
+            if self.is_sqlite:
+                conds.append(q.id.in_(fulltext.ranked_quote_ids(conn, flt.q)))
+            else:
+                conds.append(contains(q.content_text, flt.q))
+        return and_(*conds) if conds else text("1=1")
+
+    def list_quotes(self, flt: QuoteFilter | None = None, *, limit: int = 50, offset: int = 0) -> Page[QuoteRow]:
+        """Quotes newest first (an article's quotes in text order; a text query's by rank)."""
+        flt = flt or QuoteFilter()
+        if flt.q and self.is_sqlite:
+            found = self.search(flt.q, flt, limit=limit, offset=offset, with_articles=False, other_reports=False)
+            return found.quotes
+        with self.engine.connect() as conn:
+            where = self._quote_where(conn, flt)
+            total = conn.execute(select(func.count()).select_from(_QUOTE_JOIN).where(where)).scalar_one()
+            order = (
+                (t.articles.c.seq, t.quotes.c.start)
+                if flt.article_id
+                else (_WHEN.desc().nulls_last(), t.quotes.c.id)
+            )
+            rows = conn.execute(
+                select(*_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(where).order_by(*order).limit(limit)
+                .offset(offset)
+            ).all()
+        return Page([quote_row(r._mapping) for r in rows], total, limit, offset)
+
+    def quotes_after(self, flt: QuoteFilter, after: tuple[str | None, str] | None, *, limit: int) -> list[QuoteRow]:
+        """Keyset page in the newest-first order: the quotes after (date, id) ``after``, not by offset."""
+        with self.engine.connect() as conn:
+            where = self._quote_where(conn, flt)
+            if after is not None:
+                when, qid = after
+                if when is None:  # undated ones come last, by id
+                    where = and_(where, _WHEN.is_(None), t.quotes.c.id > qid)
+                else:
+                    where = and_(
+                        where,
+                        or_(_WHEN < when, and_(_WHEN == when, t.quotes.c.id > qid), _WHEN.is_(None)),
+                    )
+            rows = conn.execute(
+                select(*_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(where)
+                .order_by(_WHEN.desc().nulls_last(), t.quotes.c.id).limit(limit)
+            ).all()
+        return [quote_row(r._mapping) for r in rows]
+
+    def get_quote(self, quote_id: str) -> QuoteRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(*_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(t.quotes.c.id == quote_id)
+            ).first()
+        return quote_row(row._mapping) if row else None
+
+    def get_quotes(self, quote_ids: Iterable[str]) -> dict[str, QuoteRow]:
+        wanted = list(dict.fromkeys(quote_ids))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(t.quotes.c.id.in_(wanted))
+            ).all()
+        return {r._mapping["id"]: quote_row(r._mapping) for r in rows}
+
+    def quote_ids(self, flt: QuoteFilter) -> set[str]:
+        """Ids of every quote the filter admits (semantic search ranks within them)."""
+        with self.engine.connect() as conn:
+            where = self._quote_where(conn, flt)
+            return {r[0] for r in conn.execute(select(t.quotes.c.id).select_from(_QUOTE_JOIN).where(where))}
+
+    def timeline(self, flt: QuoteFilter, *, group: Period = "month", limit: int = 10_000) -> Timeline:
+        """Quotes in date order grouped by day, week, month or year, one point per statement."""
+        return build_timeline(self.list_quotes(flt, limit=limit).items, group)
+
+    def quote_period_counts(self, flt: QuoteFilter, *, group: Period = "month") -> list[PeriodCount]:
+        """Dated statements per period, oldest first, counted as ``timeline`` counts (two columns read)."""
+        with self.engine.connect() as conn:
+            where = self._quote_where(conn, flt)
+            rows = conn.execute(
+                select(_WHEN, t.quotes.c.statement_id, t.quotes.c.id).select_from(_QUOTE_JOIN).where(where)
+            ).all()
+        return period_counts(((r[0], r[1], r[2]) for r in rows), group)
+
+    # -------------------------------------------------------------- search
+    def search(
+        self, query: str, flt: QuoteFilter | None = None, *, limit: int = 20, offset: int = 0,
+        with_articles: bool = True, other_reports: bool = True,
+    ) -> SearchResult:
+        """Ranked full-text search over quotes (and articles) with highlighted snippets.
+
+        SQLite: FTS5, each hit followed by the other reports of its statement (unless not
+        ``other_reports``), one page read.
+        PostgreSQL: case-insensitive substring match, newest first.
+        """
+        flt = (flt or QuoteFilter()).replace(q=None)
+        if not self.is_sqlite:
+            page = self.list_quotes(flt.replace(q=query) if query.strip() else flt, limit=limit, offset=offset)
+            return SearchResult(query, page, [])
+        fq = fulltext.fts_query(query)
+        if not fq:
+            return SearchResult(query, Page([], 0, limit, offset), [])
+        rowid = literal_column("quotes.rowid")
+        with self.engine.connect() as conn:
+            compiled = self._quote_where(conn, flt).compile(dialect=_NAMED, compile_kwargs={"render_postcompile": True})
+            where_sql, params = str(compiled), dict(compiled.params)
+            hits, total = fulltext.search_quote_rowids(
+                conn, fq, where_sql, params, limit=limit, offset=offset, other_reports=other_reports
+            )
+            page_ids = [rid for rid, _ in hits]
+            rows = conn.execute(
+                select(rowid.label("_rowid"), *_QUOTE_COLUMNS)
+                .select_from(_QUOTE_JOIN)
+                .where(rowid.in_(page_ids))
+            ).all() if page_ids else []
+            snips = fulltext.quote_snippets(conn, fq, page_ids)
+            articles = fulltext.article_hits(conn, fq, limit) if with_articles else []
+        direct = dict(hits)
+        by_rowid = {r._mapping["_rowid"]: r._mapping for r in rows}
+        items: list[QuoteRow] = []
+        for rid in page_ids:
+            m = dict(by_rowid[rid])
+            m.pop("_rowid")
+            d = quote_row(m)
+            d["snippet"] = snips.get(rid)
+            # A report of a matching statement printed in other words (another translation).
+            d["matched_via"] = "text" if direct[rid] else "statement"
+            items.append(d)
+        return SearchResult(query, Page(items, total, limit, offset), articles)
+
+    # ------------------------------------------------------------ speakers
+    @staticmethod
+    def _speaker_keys(conn: Connection, name: str) -> list[str]:
+        rows = conn.execute(
+            select(t.speaker_aliases.c.speaker_key).where(t.speaker_aliases.c.folded == fold(name)).distinct()
+        ).all()
+        return sorted(r[0] for r in rows)
+
+    def speaker_keys_matching(self, name: str) -> list[str]:
+        """Keys of speakers whose key, name or any alias equals ``name`` (case and accents folded)."""
+        with self.engine.connect() as conn:
+            return self._speaker_keys(conn, name)
+
+    def list_speakers(self, *, limit: int = 100, offset: int = 0, q: str | None = None) -> Page[SpeakerRow]:
+        conds = []
+        if q:
+            named = select(t.speaker_aliases.c.speaker_key).where(contains(t.speaker_aliases.c.folded, fold(q)))
+            conds.append(t.speakers.c.key.in_(named))
+        where = and_(*conds) if conds else text("1=1")
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t.speakers).where(where)).scalar_one()
+            rows = conn.execute(
+                select(t.speakers)
+                .where(where)
+                .order_by(t.speakers.c.quote_count.desc(), t.speakers.c.name)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return Page([dict(r._mapping) for r in rows], total, limit, offset)  # type: ignore[misc]
+
+    def get_speaker(self, ref: str) -> SpeakerRow | None:
+        """A speaker by key, or by a name or alias only one speaker has; with roles and statement count."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.speakers).where(t.speakers.c.key == ref)).first()
+            if row is None:
+                keys = self._speaker_keys(conn, ref)
+                if len(keys) != 1:
+                    return None
+                row = conn.execute(select(t.speakers).where(t.speakers.c.key == keys[0])).first()
+                if row is None:
+                    return None
+            d: SpeakerRow = dict(row._mapping)  # type: ignore[assignment]
+            d["roles"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(t.roles).where(t.roles.c.speaker_key == d["key"]).order_by(t.roles.c.start)
+                )
+            ]
+            d["statement_count"] = conn.execute(
+                select(func.count()).select_from(t.statements).where(t.statements.c.speaker_key == d["key"])
+            ).scalar_one()
+        return d
+
+    def speaker_outlets(self, key: str) -> list[str]:
+        """The outlets that quoted a speaker."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.articles.c.outlet).distinct().select_from(_QUOTE_JOIN).where(
+                    t.quotes.c.id.in_(select(t.quote_speakers.c.quote_id).where(t.quote_speakers.c.speaker_key == key)),
+                    t.articles.c.outlet.is_not(None),
+                )
+            ).all()
+        return sorted(r[0] for r in rows)
+
+    def list_roles(self, *, title: str | None = None) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            stmt = select(t.roles).order_by(t.roles.c.title, t.roles.c.start)
+            if title:
+                stmt = stmt.where(contains(t.roles.c.title, title))
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    # ---------------------------------------------------------- statements
+    def list_statements(
+        self, flt: StatementFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> Page[StatementRow]:
+        flt = flt or StatementFilter()
+        conds = [t.statements.c.report_count >= flt.min_reports]
+        with self.engine.connect() as conn:
+            if flt.speaker:
+                keys = self._speaker_keys(conn, flt.speaker) or [flt.speaker]
+                conds.append(t.statements.c.speaker_key.in_(keys))
+            if flt.drift is not None:
+                conds.append(t.statements.c.drift.is_(flt.drift))
+            where = and_(*conds)
+            total = conn.execute(select(func.count()).select_from(t.statements).where(where)).scalar_one()
+            rows = conn.execute(
+                select(t.statements)
+                .where(where)
+                .order_by(t.statements.c.date.desc().nulls_last(), t.statements.c.id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return Page([dict(r._mapping) for r in rows], total, limit, offset)  # type: ignore[misc]
+
+    def get_statement(self, statement_id: str) -> StatementRow | None:
+        """A statement by id or unique prefix."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.statements)
+                .where(t.statements.c.id.like(like_escape(statement_id) + "%", escape="\\"))
+                .limit(2)
+            ).all()
+        if len(rows) != 1:
+            return None
+        return dict(rows[0]._mapping)  # type: ignore[return-value]
+
+    def statement_summaries(self, ids: Iterable[str | None]) -> dict[str, StatementRow]:
+        """id → {id, speaker_key, speaker_name, date, drift, report_count, text}, without the reports."""
+        wanted = list(dict.fromkeys(i for i in ids if i))
+        if not wanted:
+            return {}
+        c = t.statements.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.id, c.speaker_key, c.speaker_name, c.date, c.drift, c.report_count, c.text).where(
+                    c.id.in_(wanted)
+                )
+            ).all()
+        return {r[0]: dict(r._mapping) for r in rows}  # type: ignore[misc]
+
+    def article_titles(self, article_ids: Iterable[str]) -> dict[str, str | None]:
+        wanted = list(dict.fromkeys(article_ids))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.articles.c.id, t.articles.c.title).where(t.articles.c.id.in_(wanted))).all()
+        return {r[0]: r[1] for r in rows}
+
+    # ------------------------------------------- corrections and embeddings
+    def list_corrections(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(t.corrections).order_by(t.corrections.c.id))]
+
+    def list_imported_roles(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(t.imported_roles).order_by(t.imported_roles.c.id))]
+
+    def quotes_missing_embeddings(self, model: str, limit: int = 512) -> list[tuple[str, str]]:
+        """(quote id, content text) of quotes with no vector from ``model`` yet."""
+        have = select(t.quote_embeddings.c.quote_id).where(t.quote_embeddings.c.model == model)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.quotes.c.id, t.quotes.c.content_text).where(t.quotes.c.id.not_in(have)).limit(limit)
+            ).all()
+        return [(r[0], r[1]) for r in rows]
+
+    def iter_embeddings(self, model: str, batch: int = 5000) -> Iterator[list[tuple[str, bytes]]]:
+        with self.engine.connect() as conn:
+            result = conn.execute(
+                select(t.quote_embeddings.c.quote_id, t.quote_embeddings.c.vector).where(
+                    t.quote_embeddings.c.model == model
+                )
+            )
+            while rows := result.fetchmany(batch):
+                yield [(r[0], r[1]) for r in rows]
+
+
+# ------------------------------------------------------------------ helpers
+def like_escape(value: str) -> str:
+    """User text as a literal LIKE pattern: % and _ match themselves."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(column: Any, value: str) -> Any:
+    """Case-insensitive substring match of literal user text, on every backend."""
+    return column.ilike("%" + like_escape(value) + "%", escape="\\")
+
+
+def until_bound(value: str) -> str:
+    """An inclusive upper bound: '2024-01' includes the whole month."""
+    return value + "\uffff"
+
+
+__all__ = ["Reads", "contains", "like_escape", "until_bound"]

@@ -1,0 +1,254 @@
+"""Writes: articles with their sightings and quotes, links, corrections, imported roles, embeddings.
+
+Every write goes through ``StoreBase._write`` (one serialised transaction) and marks a change
+when linking depends on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import DataError, IntegrityError
+
+from onrecord.models import Article, Quote
+from onrecord.store import fulltext
+from onrecord.store import schema as t
+from onrecord.store.engine import ArticleRejected, StoreBase, _mark_changed, _meta_int, _now, _set_meta
+from onrecord.store.links import write_link_result
+from onrecord.store.rows import jsonable
+
+
+class Writes(StoreBase):
+    def has_article(self, article_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(_HAS_ARTICLE, {"id": article_id}).first() is not None
+
+    def add_sighting(self, article_id: str, source_path: str | None, source_record: int | None) -> bool:
+        """Record one more place an article was seen; False when already recorded."""
+        with self._write() as conn:
+            return self._add_sighting(conn, article_id, source_path, source_record)
+
+    def _add_sighting(
+        self, conn: Connection, article_id: str, source_path: str | None, source_record: int | None
+    ) -> bool:
+        path, rec = source_path or "-", source_record or 0
+        if conn.execute(_HAS_SIGHTING, {"a": article_id, "p": path, "r": rec}).first():
+            return False
+        conn.execute(
+            _INSERT_SIGHTING, {"article_id": article_id, "source_path": path, "source_record": rec, "seen_at": _now()}
+        )
+        return True
+
+    def add_article(
+        self,
+        article: Article,
+        quotes: Sequence[Quote] = (),
+        *,
+        duplicate_of: str | None = None,
+        similarity: float | None = None,
+        story_id: str | None = None,
+        signature: bytes | None = None,
+        story_features: Any = None,
+    ) -> bool:
+        """Store one article, its first sighting and its quotes in one transaction.
+
+        Returns False when another writer stored the same article first: this copy is then
+        recorded as one more sighting. Raises ``ArticleRejected`` when the database refuses
+        this article's values; nothing else is affected.
+        """
+        try:
+            with self._write() as conn:
+                return self._add_article(
+                    conn, article, quotes, duplicate_of=duplicate_of, similarity=similarity, story_id=story_id,
+                    signature=signature, story_features=story_features,
+                )
+        except (DataError, IntegrityError) as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise ArticleRejected(f"the database refused article {article.id}: {reason}") from None
+
+    def _add_article(
+        self,
+        conn: Connection,
+        article: Article,
+        quotes: Sequence[Quote],
+        *,
+        duplicate_of: str | None,
+        similarity: float | None,
+        story_id: str | None,
+        signature: bytes | None,
+        story_features: Any,
+    ) -> bool:
+        if conn.execute(_HAS_ARTICLE, {"id": article.id}).first() is not None:
+            self._add_sighting(conn, article.id, article.source_path, article.source_record)
+            return False
+        seq = conn.execute(_NEXT_SEQ).scalar_one() + 1
+        conn.execute(
+            _INSERT_ARTICLE,
+            dict(
+                id=article.id,
+                title=article.title,
+                outlet=article.outlet,
+                url=article.url,
+                authors=list(article.authors),
+                published=article.published,
+                published_raw=article.published_raw,
+                language=article.language,
+                format=article.format,
+                source_path=article.source_path,
+                source_record=article.source_record,
+                text=article.text,
+                title_span=article.title_span.to_list() if article.title_span else None,
+                skip_ranges=[asdict(r) for r in article.skip_ranges],
+                extra=article.extra,
+                duplicate_of=duplicate_of,
+                similarity=similarity,
+                story_id=story_id,
+                signature=signature,
+                story_features=jsonable(story_features),
+                ingested_at=_now(),
+                seq=seq,
+                fts_indexed=False,
+            ),
+        )
+        self._add_sighting(conn, article.id, article.source_path, article.source_record)
+        self._insert_quotes(conn, article, quotes)
+        _mark_changed(conn)
+        return True
+
+    def _insert_quotes(self, conn: Connection, article: Article, quotes: Sequence[Quote]) -> None:
+        rows = [
+            {
+                "id": q.id,
+                "article_id": article.id,
+                "kind": q.kind,
+                "start": q.start,
+                "content_text": q.content.text,
+                "content_spans": [s.to_list() for s in q.content.spans],
+                "cue_text": q.cue.text if q.cue else None,
+                "cue_spans": [s.to_list() for s in q.cue.spans] if q.cue else None,
+                "source_text": q.source.text if q.source else None,
+                "source_spans": [s.to_list() for s in q.source.spans] if q.source else None,
+                "speakers": [s.to_dict() for s in q.speakers],
+                "confidence": q.confidence,
+                "sentence": q.sentence.to_list() if q.sentence else None,
+                "speaker_names": "; ".join(s.name for s in q.speakers),
+                "act": q.act,
+                "rule": q.rule,
+            }
+            for q in quotes
+        ]
+        if not rows:
+            return
+        conn.execute(_INSERT_QUOTE, rows)
+
+    def replace_quotes(self, article: Article, quotes: Sequence[Quote], conn: Connection | None = None) -> None:
+        """Swap an article's quotes for new ones (reprocess), atomically."""
+        if conn is None:
+            with self._write() as c:
+                self.replace_quotes(article, quotes, c)
+            return
+        if self.is_sqlite:
+            fulltext.forget_article_quotes(conn, article.id)
+        conn.execute(delete(t.quotes).where(t.quotes.c.article_id == article.id))
+        self._insert_quotes(conn, article, quotes)
+        # extra carries what extraction says of the article ("quotes not extracted: language de")
+        conn.execute(
+            update(t.articles).where(t.articles.c.id == article.id).values(fts_indexed=False, extra=article.extra)
+        )
+        _mark_changed(conn)
+
+    def refresh_search_index(self, batch: int = 500) -> int:
+        """Add full-text rows for articles (and their quotes) not indexed yet; returns how many.
+
+        Run after ingest and reprocess, and before an ingest to repair an interrupted one:
+        the index is derived data, so it is built in bulk rather than per article.
+        """
+        if not self.is_sqlite:
+            return 0
+        done = 0
+        while True:
+            with self._write() as conn:
+                n = fulltext.refresh(conn, batch)
+            if not n:
+                return done
+            done += n
+
+    def replace_all_quotes(self, pairs: Iterable[tuple[Article, Sequence[Quote]]]) -> int:
+        """Replace the quotes of many articles in a single transaction (reprocess)."""
+        n = 0
+        with self._write() as conn:
+            for article, quotes in pairs:
+                self.replace_quotes(article, quotes, conn)
+                n += 1
+        return n
+
+    def repoint_duplicates(self, root_id: str, similarities: dict[str, float]) -> None:
+        """An earlier copy arrived late: its near-duplicates now point at it."""
+        with self._write() as conn:
+            for aid, sim in similarities.items():
+                conn.execute(
+                    update(t.articles).where(t.articles.c.id == aid).values(duplicate_of=root_id, similarity=sim)
+                )
+
+    def replace_links(self, result: Any, *, as_of: int | None = None) -> None:
+        """Store a ``speakers.LinkResult`` in place of the previous one, atomically.
+
+        ``as_of`` is ``changes()`` read before linking read the store: writes after it keep
+        linking due, so a concurrent ingest is never marked as linked without being so.
+        """
+        with self._write() as conn:
+            write_link_result(conn, result)
+            seen = _meta_int(conn, "changes") if as_of is None else as_of
+            _set_meta(conn, "linked", str(max(seen, _meta_int(conn, "linked"))))
+
+    def add_correction(self, op: str, **args: Any) -> None:
+        with self._write() as conn:
+            conn.execute(insert(t.corrections).values(op=op, args=args, created_at=_now()))
+            _mark_changed(conn)
+
+    def import_roles(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Add imported roles (title, organisation, person, start, end); returns how many were new."""
+        added = 0
+        with self._write() as conn:
+            for r in rows:
+                exists = conn.execute(
+                    select(t.imported_roles.c.id).where(
+                        t.imported_roles.c.title == r["title"],
+                        t.imported_roles.c.organisation.is_(r.get("organisation"))
+                        if r.get("organisation") is None
+                        else t.imported_roles.c.organisation == r.get("organisation"),
+                        t.imported_roles.c.person == r["person"],
+                        t.imported_roles.c.start.is_(r.get("start"))
+                        if r.get("start") is None
+                        else t.imported_roles.c.start == r.get("start"),
+                    )
+                ).first()
+                if exists:
+                    continue
+                conn.execute(insert(t.imported_roles).values(**r))
+                added += 1
+            if added:
+                _mark_changed(conn)
+        return added
+
+    def put_embeddings(self, model: str, rows: Iterable[tuple[str, bytes]]) -> None:
+        with self._write() as conn:
+            conn.execute(
+                insert(t.quote_embeddings), [{"quote_id": q, "model": model, "vector": v} for q, v in rows]
+            )
+
+
+# Statements of the ingest hot path, built once: SQLAlchemy then reuses their compiled form.
+_HAS_ARTICLE = select(t.articles.c.id).where(t.articles.c.id == bindparam("id"))
+_HAS_SIGHTING = select(t.sightings.c.id).where(
+    t.sightings.c.article_id == bindparam("a"),
+    t.sightings.c.source_path == bindparam("p"),
+    t.sightings.c.source_record == bindparam("r"),
+)
+_INSERT_SIGHTING = insert(t.sightings)
+_INSERT_ARTICLE = insert(t.articles)
+_INSERT_QUOTE = insert(t.quotes)
+_NEXT_SEQ = select(func.coalesce(func.max(t.articles.c.seq), 0))
