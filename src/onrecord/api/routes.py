@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from pydantic import BaseModel, ConfigDict, Field
 
 from onrecord.queries import (
+    ACTS,
     DATE_HELP,
+    KINDS,
     MAX_TEXT,
-    Act,
     ArticleFilter,
     InvalidFilter,
-    Kind,
     Period,
     QuoteFilter,
     SearchResult,
@@ -84,7 +84,8 @@ def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
-# Dates are checked by QuoteFilter.parse, so every door refuses a bad one with the same message.
+# Dates, kinds and acts are checked by QuoteFilter.parse (the schema still lists the choices), so every
+# door refuses a bad value with the same message.
 DateQ = Annotated[str | None, Query(max_length=40, description=f"ISO date: {DATE_HELP}")]
 
 
@@ -95,8 +96,11 @@ def quote_filter(
     topic: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     since: DateQ = None,
     until: DateQ = None,
-    kind: Kind | None = None,
-    act: Annotated[Act | None, Query(description="speech (said, wrote, according to) or thought (believes)")] = None,
+    kind: Annotated[str | None, Query(json_schema_extra={"enum": list(KINDS)}, description="Quote kind")] = None,
+    act: Annotated[
+        str | None,
+        Query(json_schema_extra={"enum": list(ACTS)}, description="speech (said, wrote, according to) or thought"),
+    ] = None,
     drift: Annotated[bool | None, Query(description="Only quotes of statements with (true) or without drift")] = None,
     q: Annotated[str | None, Query(max_length=MAX_TEXT, description="Full-text query")] = None,
 ) -> QuoteFilter:
