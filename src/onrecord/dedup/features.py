@@ -17,33 +17,9 @@ from itertools import repeat
 import numpy as np
 
 from onrecord.models import Article
+from onrecord.stopwords import ENGLISH, NEWS
 
-STOPWORDS = frozenset(
-    """a about above according across after afterwards again against ago ahead all almost alone along
-    already also although always am among amongst an and another any anybody anyhow anyone anything
-    anyway anywhere are around as at away back be became because become becomes becoming been before
-    beforehand behind being below beside besides between beyond both but by call can cannot could
-    did do does doing done down due during each eight either eleven else elsewhere enough even ever
-    every everyone everything everywhere except few fifteen fifty first five for former formerly forty
-    four from front full further get give go going gone got had has have having he hence her here
-    hereafter hereby herein hereupon hers herself him himself his how however hundred i if in indeed
-    instead into is it its itself just keep last latter latterly least less like made make many may
-    me meanwhile might mine more moreover most mostly move much must my myself name namely neither
-    never nevertheless new next nine no nobody none noone nor not nothing now nowhere of off often on
-    once one only onto or other others otherwise our ours ourselves out over own part per perhaps
-    please put quite rather re really regarding same say said says see seem seemed seeming seems
-    several she should show side since six sixty so some somehow someone something sometime sometimes
-    somewhere still such take ten than that the their them themselves then thence there thereafter
-    thereby therefore therein thereupon these they third this those though three through throughout
-    thru thus to together too toward towards twelve twenty two under unless until up upon us used
-    using various very via was we well were what whatever when whence whenever where whereafter
-    whereas whereby wherein whereupon wherever whether which while whither who whoever whole whom
-    whose why will with within without would yet you your yours yourself yourselves told tell asked
-    year years time times week day days today yesterday tomorrow monday tuesday wednesday thursday
-    friday saturday sunday january february march april june july august september october november
-    december mr mrs ms dr people way lot lots thing things think know want wanted going told
-    percent statement comment news reporters reporter added including""".split()
-)
+STOPWORDS = ENGLISH | NEWS  # news filler ("said", "monday", "percent") says nothing of the story
 
 # Capitalised words (with internal apostrophes, hyphens, dots: O'Brien, U.S.)
 # joined by spaces or a few lowercase connectors ("Bank of England").

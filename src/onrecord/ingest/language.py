@@ -13,6 +13,8 @@ SAMPLE_CHARS = 800  # ~130 words: plenty to tell the languages apart
 MIN_WORDS = 8
 MIN_SHARE = 0.12  # English news prose runs at 0.3-0.45; other languages' words score ~0
 
+# The most frequent words of each language, not ``onrecord.stopwords``: the guess compares the share
+# of each language's commonest words, so every list is short and the thresholds are tuned on them.
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
         "the of and to a in is that for on it with as was by at from he she said his her be are "

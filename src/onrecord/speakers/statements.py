@@ -21,6 +21,9 @@ from onrecord.speakers.dates import parse_iso
 from onrecord.speakers.names import fold
 from onrecord.speakers.types import DiffToken, Embedder, VariantDiff
 
+# Not ``onrecord.stopwords``: a shorter list on purpose.  Two reports of one statement are matched on
+# the words they share, and words the general list drops ("first", "never", "new", "last") tell
+# statements apart; with the general list the statement benchmark's figures change (F1 0.721 -> 0.740).
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing don't down during each few for from further had
