@@ -80,12 +80,11 @@ def print_kv(pairs: Iterable[tuple[str, Any]], out: TextIO | None = None) -> Non
 
 
 def render_variant_diffs(diffs: Sequence[dict[str, Any]]) -> str:
-    """Word-level diffs of a statement's variants: ``same [-removed-] {+added+}``, one line each."""
-    lines = []
-    for d in diffs:
-        words = []
-        for tok in d.get("tokens", []):
-            tag, text = tok.get("tag"), tok.get("text", "")
-            words.append(text if tag == "same" else f"[-{text}-]" if tag == "removed" else f"{{+{text}+}}")
-        lines.append(f"{d.get('quote_id')}: " + " ".join(words))
-    return "\n".join(lines)
+    """Stored word diffs of a statement's variants, one ``quote_id: same [-removed-] {+added+}`` line each."""
+    from onrecord.speakers.statements import diff_line  # lazy: the speakers package is slow to import
+    from onrecord.speakers.types import DiffToken
+
+    return "\n".join(
+        f"{d.get('quote_id')}: " + diff_line(DiffToken(t.get("tag"), t.get("text", "")) for t in d.get("tokens", []))
+        for d in diffs
+    )

@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -275,6 +275,12 @@ def word_diff(base: str, variant: str, context: int = 3) -> list[DiffToken]:
     if a_hi < len(a) or b_hi < len(b):
         out.append(DiffToken("same", "…"))
     return out
+
+
+def diff_line(tokens: Iterable[DiffToken]) -> str:
+    """A word diff as one line of plain text: ``same [-removed-] {+added+}``."""
+    marked = {"same": "{}", "removed": "[-{}-]"}
+    return " ".join(marked.get(t.tag, "{{+{}+}}").format(t.text) for t in tokens)
 
 
 def variant_diffs(variants: list[tuple[str, str]]) -> list[VariantDiff]:

@@ -7,16 +7,18 @@ verbatim article text, as everywhere in onrecord.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as urlquote
 
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:
+    from onrecord.speakers.types import DiffToken
 
 ROLE_ORDER = ("content", "cue", "source", "evidence")
 ROLE_LABEL = {"content": "quoted content", "cue": "cue", "source": "source", "evidence": "speaker evidence"}
@@ -136,25 +138,16 @@ def mark_terms(text: str, query: str | None) -> Markup:
 
 
 # --------------------------------------------------------------- wording
-_WORD = re.compile(r"\S+")
-
-
-def _norm(word: str) -> str:
-    return re.sub(r"[^\w]", "", word.casefold()) or word
+def tokens_of(tokens: Iterable[DiffToken]) -> list[dict[str, str]]:
+    """Diff tokens as the templates take them (what the linking stage stores): {tag, text}."""
+    return [{"tag": t.tag, "text": t.text} for t in tokens]
 
 
 def word_diff_tokens(base: str, variant: str) -> list[dict[str, str]]:
-    """Word-level diff as tokens {tag: same|removed|added, text}, ignoring case and punctuation."""
-    a, b = _WORD.findall(base), _WORD.findall(variant)
-    sm = difflib.SequenceMatcher(None, [_norm(w) for w in a], [_norm(w) for w in b], autojunk=False)
-    out: list[dict[str, str]] = []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "equal":
-            out += [{"tag": "same", "text": w} for w in b[j1:j2]]
-            continue
-        out += [{"tag": "removed", "text": w} for w in a[i1:i2]]
-        out += [{"tag": "added", "text": w} for w in b[j1:j2]]
-    return out
+    """``speakers.statements.word_diff`` as template tokens {tag: same|removed|added, text}."""
+    from onrecord.speakers.statements import word_diff  # lazy: the speakers package is slow to import
+
+    return tokens_of(word_diff(base, variant))
 
 
 def render_side(tokens: Sequence[dict[str, str]], side: str) -> Markup:
@@ -202,16 +195,12 @@ def statement_variants(statement: dict[str, Any]) -> dict[str, Any]:
     if not pairs:
         quoted = [r for r in reports if r.get("kind") in QUOTED] or reports
         quoted.sort(key=lambda r: not r.get("is_earliest"))  # the earliest first, else in report order
-        if quoted:
-            base = quoted[0]
-            seen = {_key(str(base.get("text") or ""))}
-            for r in quoted[1:]:
-                k = _key(str(r.get("text") or ""))
-                if k in seen:
-                    continue
-                seen.add(k)
-                tokens = word_diff_tokens(str(base.get("text") or ""), str(r.get("text") or ""))
-                pairs.append(_pair(base, r, tokens, "computed"))
+        # the linking stage's own diff, over whole texts: each wording once, against the earliest
+        from onrecord.speakers.statements import variant_diffs
+
+        diffs = variant_diffs([(str(i), str(r.get("text") or "")) for i, r in enumerate(quoted)])
+        for d in diffs:
+            pairs.append(_pair(quoted[0], quoted[int(d.quote_id)], tokens_of(d.tokens), "computed"))
     return {"pairs": pairs}
 
 
@@ -224,10 +213,6 @@ def _pair(base: dict[str, Any], variant: dict[str, Any], tokens: list[dict[str, 
         "changed": sum(1 for t in tokens if t["tag"] != "same"),
         "diff_source": source,
     }
-
-
-def _key(text: str) -> str:
-    return " ".join(_norm(w) for w in _WORD.findall(text))
 
 
 # ----------------------------------------------------------------- charts
