@@ -257,3 +257,45 @@ def test_one_row_per_statement_and_timelines_count_a_statement_once() -> None:
     counted = period_counts(((r["date"], r["statement_id"], r["id"]) for r in rows), "month")
     assert counted == [{"period": b["period"], "count": b["count"]} for b in tl.buckets]
     assert period_counts([("2024-03-05", None, "x")], "week") == [{"period": "2024-W10", "count": 1}]
+
+
+# ---------------------------------------------------- indexes and migration
+def test_a_speakers_page_from_its_index_equals_the_general_query(statement_store: Store) -> None:
+    fast = statement_store.list_quotes(QuoteFilter(speaker="Ana Petrov"), limit=1000)
+    general = statement_store.list_quotes(QuoteFilter(speaker="Ana Petrov", act="speech"), limit=1000)  # no index path
+    assert fast.total == general.total > 50 and [q["id"] for q in fast] == [q["id"] for q in general]
+    assert [q["id"] for q in statement_store.list_quotes(QuoteFilter(speaker="Ana Petrov"), limit=7, offset=14)] == \
+        [q["id"] for q in general.items[14:21]]
+    for group in ("day", "week", "month", "year"):
+        rows = [(q["date"], q["statement_id"], q["id"]) for q in general.items]
+        expected = period_counts(rows, group)  # type: ignore[arg-type]
+        assert statement_store.quote_period_counts(QuoteFilter(speaker="Ana Petrov"), group=group) == expected
+        general_counts = statement_store.quote_period_counts(QuoteFilter(speaker="Ana Petrov", act="speech"), group=group)
+        assert general_counts == expected
+    dated = statement_store.list_quotes(QuoteFilter(speaker="Ana Petrov", since="2024-03", until="2024-04"), limit=1000)
+    assert dated.items and all("2024-03" <= (q["date"] or "")[:7] <= "2024-04" for q in dated)
+
+
+def test_a_v6_store_gets_its_read_columns_and_indexes_on_open(demo_db: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "v6.db"
+    path.write_bytes(demo_db.read_bytes())
+    before = Store(str(path)).list_quotes(QuoteFilter(speaker="jens-stoltenberg"), limit=100)
+    con = sqlite3.connect(path)
+    for ddl in ("DROP INDEX ix_quotes_date", "DROP INDEX ix_quote_speakers_page",
+                "DROP INDEX ix_quote_speakers_periods", "ALTER TABLE quotes DROP COLUMN quote_date",
+                "ALTER TABLE quote_speakers DROP COLUMN quote_date",
+                "ALTER TABLE quote_speakers DROP COLUMN statement_key",
+                "UPDATE meta SET value = '6' WHERE key = 'schema_version'"):
+        con.execute(ddl)
+    con.commit()
+    con.close()
+    store = Store(str(path))
+    assert store.schema_version() == 7
+    after = store.list_quotes(QuoteFilter(speaker="jens-stoltenberg"), limit=100)
+    assert [q["id"] for q in after] == [q["id"] for q in before] and after.total >= 3
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM quotes WHERE quote_date IS NULL").fetchone()[0] == 0
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"ix_quotes_date", "ix_quote_speakers_page", "ix_quote_speakers_periods", "ix_statements_date"} <= names

@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from onrecord.queries import (
@@ -77,7 +78,8 @@ INGEST_ERRORS: Responses = {
 
 
 # ------------------------------------------------------------ dependencies
-def get_store(request: Request) -> Store:
+# Dependencies are async: they do no I/O, and a sync one would cost a threadpool hop per request.
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
@@ -89,7 +91,7 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 DateQ = Annotated[str | None, Query(max_length=40, description=f"ISO date: {DATE_HELP}")]
 
 
-def quote_filter(
+async def quote_filter(
     speaker: Annotated[str | None, Query(max_length=MAX_TEXT, description="Speaker key, name or alias")] = None,
     organisation: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     outlet: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
@@ -120,6 +122,12 @@ def _found(item: Any, what: str, ref: str) -> Any:
     return item
 
 
+def _json(content: Any) -> Response:
+    """The body as JSON, sent as is: the response models document it (validating each row would
+    cost more than the query)."""
+    return JSONResponse(content)
+
+
 def encode_cursor(row: dict[str, Any]) -> str:
     """Where the next keyset page starts: after this row's (date, id)."""
     raw = json.dumps([row.get("date"), row["id"]], ensure_ascii=False).encode()
@@ -138,8 +146,8 @@ def decode_cursor(cursor: str) -> tuple[str | None, str]:
 
 # ----------------------------------------------------------------- reading
 @router.get("/stats", response_model=Record, responses=SERVER_ERROR, summary="How much the store holds")
-def stats(store: StoreDep) -> dict[str, Any]:
-    return store.stats()
+def stats(store: StoreDep) -> Response:
+    return _json(store.stats())
 
 
 @router.get("/articles", response_model=Page, responses=READ_ERRORS, summary="Articles, in ingest order")
@@ -151,19 +159,19 @@ def list_articles(
     story: Annotated[str | None, Query(max_length=64, description="Story id")] = None,
     since: DateQ = None,
     until: DateQ = None,
-) -> dict[str, Any]:
+) -> Response:
     flt = ArticleFilter.parse(outlet=outlet, story_id=story, since=since, until=until)
     page = store.list_articles(flt, limit=limit, offset=offset).to_dict()
     for item in page["items"]:  # listings stay light: the text is at /api/articles/{id}
         item["length"] = len(item.pop("text", "") or "")
-    return page
+    return _json(page)
 
 
 @router.get("/articles/{article_id}", response_model=Record, responses=ONE_ERRORS, summary="One article, verbatim")
 def get_article(
     store: StoreDep, article_id: Annotated[str, Path(min_length=4, max_length=64, description="Id or prefix")]
-) -> Any:
-    return _found(store.get_article(article_id), "article", article_id)
+) -> Response:
+    return _json(_found(store.get_article(article_id), "article", article_id))
 
 
 @router.get(
@@ -182,7 +190,7 @@ def list_quotes(
     article: Annotated[str | None, Query(max_length=64, description="Article id")] = None,
     statement: Annotated[str | None, Query(max_length=64, description="Statement id")] = None,
     cursor: Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")] = None,
-) -> dict[str, Any]:
+) -> Response:
     flt = filters
     if article:
         flt = flt.replace(article_id=store.resolve_article_id(article) or article)
@@ -196,12 +204,12 @@ def list_quotes(
         out = store.list_quotes(flt, limit=limit, offset=offset).to_dict()
     if keyset and len(out["items"]) == limit:
         out["next_cursor"] = encode_cursor(out["items"][-1])
-    return out
+    return _json(out)
 
 
 @router.get("/quotes/{quote_id:path}", response_model=Record, responses=ONE_ERRORS, summary="One quote")
-def get_quote(store: StoreDep, quote_id: str) -> Any:
-    return _found(store.get_quote(quote_id), "quote", quote_id)
+def get_quote(store: StoreDep, quote_id: str) -> Response:
+    return _json(_found(store.get_quote(quote_id), "quote", quote_id))
 
 
 @router.get("/speakers", response_model=Page, responses=READ_ERRORS, summary="Speakers, most quoted first")
@@ -210,13 +218,13 @@ def list_speakers(
     limit: Limit = 50,
     offset: Offset = 0,
     q: Annotated[str | None, Query(max_length=MAX_TEXT, description="Part of a name or alias")] = None,
-) -> dict[str, Any]:
-    return store.list_speakers(limit=limit, offset=offset, q=parse_text("q", q)).to_dict()
+) -> Response:
+    return _json(store.list_speakers(limit=limit, offset=offset, q=parse_text("q", q)).to_dict())
 
 
 @router.get("/speakers/{ref:path}", response_model=Record, responses=ONE_ERRORS, summary="One speaker")
-def get_speaker(store: StoreDep, ref: str) -> Any:
-    return _found(store.get_speaker(ref), "speaker", ref)
+def get_speaker(store: StoreDep, ref: str) -> Response:
+    return _json(_found(store.get_speaker(ref), "speaker", ref))
 
 
 @router.get("/statements", response_model=Page, responses=READ_ERRORS, summary="Statements, newest first")
@@ -227,16 +235,16 @@ def list_statements(
     speaker: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     drift: bool | None = None,
     min_reports: Annotated[int, Query(ge=1, le=1000)] = 1,
-) -> dict[str, Any]:
+) -> Response:
     flt = StatementFilter.parse(speaker=speaker, drift=drift, min_reports=min_reports)
-    return store.list_statements(flt, limit=limit, offset=offset).to_dict()
+    return _json(store.list_statements(flt, limit=limit, offset=offset).to_dict())
 
 
 @router.get("/statements/{statement_id}", response_model=Record, responses=ONE_ERRORS, summary="One statement")
 def get_statement(
     store: StoreDep, statement_id: Annotated[str, Path(min_length=4, max_length=64, description="Id or prefix")]
-) -> Any:
-    return _found(store.get_statement(statement_id), "statement", statement_id)
+) -> Response:
+    return _json(_found(store.get_statement(statement_id), "statement", statement_id))
 
 
 @router.get("/stories", response_model=Page, responses=READ_ERRORS, summary="Stories: articles about one event")
@@ -245,18 +253,18 @@ def list_stories(
     limit: Limit = 50,
     offset: Offset = 0,
     min_size: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> dict[str, Any]:
-    return store.list_stories(limit=limit, offset=offset, min_size=min_size).to_dict()
+) -> Response:
+    return _json(store.list_stories(limit=limit, offset=offset, min_size=min_size).to_dict())
 
 
 @router.get("/stories/{story_id}", response_model=Record, responses=ONE_ERRORS, summary="One story")
-def get_story(store: StoreDep, story_id: Annotated[str, Path(max_length=64)]) -> Any:
-    return _found(store.get_story(story_id), "story", story_id)
+def get_story(store: StoreDep, story_id: Annotated[str, Path(max_length=64)]) -> Response:
+    return _json(_found(store.get_story(story_id), "story", story_id))
 
 
 @router.get("/timeline", response_model=Record, responses=READ_ERRORS, summary="Statements grouped by period")
-def timeline(store: StoreDep, filters: Filters, group: Period = "month") -> dict[str, Any]:
-    return store.timeline(filters, group=group).to_dict()
+def timeline(store: StoreDep, filters: Filters, group: Period = "month") -> Response:
+    return _json(store.timeline(filters, group=group).to_dict())
 
 
 @router.get("/search", response_model=Record, responses=SEARCH_ERRORS, summary="Full-text search: quotes and articles")
@@ -267,13 +275,13 @@ def search(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
     semantic: Annotated[bool, Query(description="Rank by meaning (needs the embeddings extra; else 501)")] = False,
-) -> dict[str, Any]:
+) -> Response:
     if not q.strip():
         raise HTTPException(422, "q: the query is empty")
     flt = filters.replace(q=None)
     if semantic:
-        return semantic_result(store, q, flt, limit=limit, offset=offset).to_dict()
-    return store.search(q, flt, limit=limit, offset=offset).to_dict()
+        return _json(semantic_result(store, q, flt, limit=limit, offset=offset).to_dict())
+    return _json(store.search(q, flt, limit=limit, offset=offset).to_dict())
 
 
 def semantic_result(store: Store, q: str, flt: QuoteFilter, *, limit: int, offset: int) -> SearchResult:

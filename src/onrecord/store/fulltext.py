@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from typing import Any
 
 from sqlalchemy import Connection, select, text, update
 
 from onrecord.models import Article, SkipRange
 from onrecord.store import schema as t
+from onrecord.store.engine import _meta_int, _set_meta
 
 RANKED_CAP = 5000  # direct hits a search ranks; other reports of their statements come on top
 
@@ -60,13 +62,14 @@ WITH hits AS (
     FROM quotes_fts WHERE quotes_fts MATCH :fq ORDER BY rank LIMIT :cap
 ),
 hit_quotes AS (SELECT h.rid, h.pos, q.statement_id AS sid FROM hits h JOIN quotes q ON q.rowid = h.rid),
-best AS (SELECT sid, min(pos) AS pos FROM hit_quotes WHERE sid IS NOT NULL GROUP BY sid),
+best AS (
+    -- SQLite fills the bare column (rid) from the row holding min(pos): the statement's best hit.
+    SELECT sid, min(pos) AS pos, rid AS first_rid FROM hit_quotes WHERE sid IS NOT NULL GROUP BY sid
+),
 expanded AS (
     SELECT rid, pos AS grp, 0 AS sub, 1 AS direct FROM hit_quotes WHERE sid IS NULL
     UNION ALL
-    SELECT q.rowid, b.pos,
-           CASE WHEN q.rowid = (SELECT rid FROM hits WHERE hits.pos = b.pos) THEN 0 ELSE 1 END,
-           EXISTS (SELECT 1 FROM hits WHERE hits.rid = q.rowid)
+    SELECT q.rowid, b.pos, q.rowid != b.first_rid, q.rowid IN (SELECT rid FROM hits)
     FROM best b JOIN quotes q ON q.statement_id = b.sid
 )
 """
@@ -81,32 +84,34 @@ expanded AS (SELECT rid, pos AS grp, 0 AS sub, 1 AS direct FROM hits)
 """
 
 
-def search_quote_rowids(
-    conn: Connection, fq: str, where_sql: str, params: dict[str, Any], *, limit: int, offset: int,
-    other_reports: bool = True,
-) -> tuple[list[tuple[int, bool]], int]:
-    """One page of (quote rowid, matched directly) in search order, and how many match in all.
-
-    ``where_sql`` filters the hits (columns of ``quotes`` and ``articles``), ``params`` its binds;
-    ``other_reports`` adds, after each hit, the other reports of its statement.
-    """
+def search_order(conn: Connection, fq: str, *, other_reports: bool = True) -> array[int]:
+    """Every match in search order, as quote rowids; negative for a report found through its statement."""
     cte = _EXPANDED if other_reports else _HITS_ONLY
-    base = (
-        cte + " SELECT e.rid, e.direct, count(*) OVER () AS total FROM expanded e "
-        "JOIN quotes ON quotes.rowid = e.rid JOIN articles ON articles.id = quotes.article_id "
-        f"WHERE {where_sql} ORDER BY e.grp, e.sub, e.rid LIMIT :limit OFFSET :offset"
+    rows = conn.execute(
+        text(cte + " SELECT rid, direct FROM expanded ORDER BY grp, sub, rid"), {"fq": fq, "cap": RANKED_CAP}
     )
-    binds = {"fq": fq, "cap": RANKED_CAP, "limit": limit, "offset": offset} | params
-    rows = conn.execute(text(base), binds).all()
-    if rows:
-        return [(r[0], bool(r[1])) for r in rows], int(rows[0][2])
-    if offset == 0:
-        return [], 0
-    counted = (
-        cte + " SELECT count(*) FROM expanded e JOIN quotes ON quotes.rowid = e.rid "
-        f"JOIN articles ON articles.id = quotes.article_id WHERE {where_sql}"
+    return array("q", (rid if direct else -rid for rid, direct in rows))
+
+
+def filtered_positions(conn: Connection, order: array[int], where_sql: str, params: dict[str, Any]) -> array[int]:
+    """The positions in ``order`` whose quotes pass ``where_sql`` (columns of ``quotes`` and ``articles``)."""
+    rows = conn.execute(
+        text(
+            "SELECT e.key FROM json_each(:order) e JOIN quotes ON quotes.rowid = abs(e.value) "
+            f"JOIN articles ON articles.id = quotes.article_id WHERE {where_sql} ORDER BY e.key"
+        ),
+        {"order": json.dumps(order.tolist())} | params,
     )
-    return [], int(conn.execute(text(counted), binds).scalar_one())
+    return array("q", (r[0] for r in rows))
+
+
+def search_revision(conn: Connection) -> int:
+    """Changes whenever a search could answer differently (rows indexed, quotes replaced, relinked)."""
+    return _meta_int(conn, "search_revision")
+
+
+def bump_search_revision(conn: Connection) -> None:
+    _set_meta(conn, "search_revision", str(_meta_int(conn, "search_revision") + 1))
 
 
 def quote_snippets(conn: Connection, fq: str, rowids: list[int]) -> dict[int, str]:
@@ -140,6 +145,7 @@ def forget_article_quotes(conn: Connection, article_id: str) -> None:
         text("DELETE FROM quotes_fts WHERE rowid IN (SELECT rowid FROM quotes WHERE article_id = :a)"),
         {"a": article_id},
     )
+    bump_search_revision(conn)
 
 
 def set_quote_speaker(conn: Connection, quote_id: str, names: str) -> None:
@@ -187,4 +193,5 @@ def refresh(conn: Connection, batch: int) -> int:
         binds,
     )
     conn.execute(update(t.articles).where(t.articles.c.id.in_(ids)).values(fts_indexed=True))
+    bump_search_revision(conn)
     return len(rows)

@@ -149,3 +149,5 @@ def write_link_result(conn: Connection, result: Any) -> None:
         )
     if statement_rows:
         conn.execute(insert(t.statements), statement_rows)
+    t.fill_quote_dates(conn)  # said dates changed: so did the order quotes are listed in
+    fulltext.bump_search_revision(conn)  # speaker names and statements are part of search results

@@ -7,6 +7,9 @@ fetched per row of a page (no N+1).
 
 from __future__ import annotations
 
+import threading
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -34,7 +37,7 @@ from onrecord.queries import (
 )
 from onrecord.store import fulltext
 from onrecord.store import schema as t
-from onrecord.store.engine import StoreBase, _meta_int
+from onrecord.store.engine import StoreBase
 from onrecord.store.rows import article_from_row, article_row, quote_from_row, quote_row
 
 _QUOTE_JOIN = t.quotes.join(t.articles, t.articles.c.id == t.quotes.c.article_id)
@@ -44,16 +47,53 @@ _QUOTE_COLUMNS = (
     t.articles.c.outlet,
     t.articles.c.published.label("article_date"),
 )
-_WHEN = func.coalesce(t.quotes.c.said_date, t.articles.c.published)
+_WHEN = t.quotes.c.quote_date  # said date, else the article's date (kept by the store, indexed)
 _NAMED = sqlite.dialect(paramstyle="named")  # compiles a filter into the text of an FTS query
+_REVISION = select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(["revision", "changes", "linked"]))
+SEARCH_CACHE_SIZE = 64  # search orders kept per process, per store revision of the full-text index
+
+
+class _SearchCache:
+    """Search orders by (search revision, query, filter): a popular query is ranked once per index change."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > SEARCH_CACHE_SIZE:
+                self._items.popitem(last=False)
+
+
+def _newest_first(dialect: str) -> tuple[Any, ...]:
+    # ix_quotes_date holds this order; SQLite already puts NULLs last when descending.
+    return (_WHEN.desc().nulls_last() if dialect == "postgresql" else _WHEN.desc(), t.quotes.c.id)
+
+
+def _needs_articles(flt: QuoteFilter) -> bool:
+    return bool(flt.outlet)
 
 
 class Reads(StoreBase):
+    def __init__(self, db: str | None = None, *, create: bool = True) -> None:
+        super().__init__(db, create=create)
+        self._search_cache = _SearchCache()
+
     # ------------------------------------------------------------ revision
     def revision(self) -> str:
         """Changes whenever anything a reader sees may have changed: the key of HTTP caching."""
         with self.engine.connect() as conn:
-            return f"{_meta_int(conn, 'revision')}.{_meta_int(conn, 'changes')}.{_meta_int(conn, 'linked')}"
+            values = dict(conn.execute(_REVISION).all())
+        return ".".join(values.get(k, "0") for k in ("revision", "changes", "linked"))
 
     # ------------------------------------------------------------ articles
     def dedup_states(self) -> Iterator[dict[str, Any]]:
@@ -185,7 +225,11 @@ class Reads(StoreBase):
                 .group_by(t.articles.c.story_id)
                 .having(func.count() >= min_size)
             )
-            total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            total = conn.execute(
+                select(func.count(func.distinct(t.articles.c.story_id)))
+                if min_size <= 1
+                else select(func.count()).select_from(q.subquery())
+            ).scalar_one()
             ids = [g[0] for g in conn.execute(q.order_by(text("first")).limit(limit).offset(offset)).all()]
             stories = self._stories(conn, ids)
         return Page([stories[i] for i in ids if i in stories], total, limit, offset)
@@ -238,13 +282,12 @@ class Reads(StoreBase):
             conds.append(q.article_id == flt.article_id)
         if flt.speaker:
             keys = self._speaker_keys(conn, flt.speaker)
-            linked = q.id.in_(select(t.quote_speakers.c.quote_id).where(t.quote_speakers.c.speaker_key.in_(keys)))
-            if keys and _meta_int(conn, "changes") <= _meta_int(conn, "linked"):
-                conds.append(linked)  # every quote is linked: the index answers
-            else:
-                # Part of a name, or quotes stored since the last linking: their extracted names too.
-                conds.append(or_(linked, contains(q.speaker_names, flt.speaker)) if keys else
-                             contains(q.speaker_names, flt.speaker))
+            if keys:  # a known speaker: the linked quotes, from the index (new quotes join at the next link)
+                conds.append(q.id.in_(
+                    select(t.quote_speakers.c.quote_id).where(t.quote_speakers.c.speaker_key.in_(keys))
+                ))
+            else:  # part of a name, or a speaker not linked yet: the names extraction gave
+                conds.append(contains(q.speaker_names, flt.speaker))
         if flt.organisation:
             conds.append(contains(cast(q.organisations, Text), flt.organisation))
         if flt.outlet:
@@ -271,6 +314,22 @@ class Reads(StoreBase):
                 conds.append(contains(q.content_text, flt.q))
         return and_(*conds) if conds else text("1=1")
 
+    def _one_speaker(self, conn: Connection, flt: QuoteFilter) -> Any:
+        """For a filter of one known speaker (and dates), the WHERE over ``quote_speakers`` that answers it
+        from its own indexes (the speaker page); else None."""
+        if not flt.speaker or set(flt.as_dict()) - {"speaker", "since", "until"}:
+            return None
+        keys = self._speaker_keys(conn, flt.speaker)
+        if len(keys) != 1:
+            return None
+        qs = t.quote_speakers.c
+        conds = [qs.speaker_key == keys[0]]
+        if flt.since:
+            conds.append(qs.quote_date >= flt.since)
+        if flt.until:
+            conds.append(qs.quote_date <= until_bound(flt.until))
+        return and_(*conds)
+
     def list_quotes(self, flt: QuoteFilter | None = None, *, limit: int = 50, offset: int = 0) -> Page[QuoteRow]:
         """Quotes newest first (an article's quotes in text order; a text query's by rank)."""
         flt = flt or QuoteFilter()
@@ -278,18 +337,29 @@ class Reads(StoreBase):
             found = self.search(flt.q, flt, limit=limit, offset=offset, with_articles=False, other_reports=False)
             return found.quotes
         with self.engine.connect() as conn:
+            speaker_only = self._one_speaker(conn, flt)
+            if speaker_only is not None:
+                qs = t.quote_speakers.c
+                newest = qs.quote_date.desc()
+                if conn.dialect.name == "postgresql":
+                    newest = newest.nulls_last()
+                counted = select(func.count()).select_from(t.quote_speakers).where(speaker_only)
+                total = conn.execute(counted).scalar_one()
+                ids = conn.execute(
+                    select(qs.quote_id).where(speaker_only).order_by(newest, qs.quote_id).limit(limit).offset(offset)
+                ).scalars().all()
+                rows = self.get_quotes(ids, conn=conn)
+                return Page([rows[i] for i in ids if i in rows], total, limit, offset)
             where = self._quote_where(conn, flt)
-            total = conn.execute(select(func.count()).select_from(_QUOTE_JOIN).where(where)).scalar_one()
-            order = (
-                (t.articles.c.seq, t.quotes.c.start)
-                if flt.article_id
-                else (_WHEN.desc().nulls_last(), t.quotes.c.id)
-            )
-            rows = conn.execute(
-                select(*_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(where).order_by(*order).limit(limit)
-                .offset(offset)
-            ).all()
-        return Page([quote_row(r._mapping) for r in rows], total, limit, offset)
+            counted = _QUOTE_JOIN if _needs_articles(flt) else t.quotes  # every quote has its article
+            total = conn.execute(select(func.count()).select_from(counted).where(where)).scalar_one()
+            order = (t.quotes.c.start,) if flt.article_id else _newest_first(conn.dialect.name)
+            # Sort narrow rows (ids), then read the page's full rows: the sort never carries the texts.
+            ids = conn.execute(
+                select(t.quotes.c.id).select_from(counted).where(where).order_by(*order).limit(limit).offset(offset)
+            ).scalars().all()
+            rows = self.get_quotes(ids, conn=conn)
+        return Page([rows[i] for i in ids if i in rows], total, limit, offset)
 
     def quotes_after(self, flt: QuoteFilter, after: tuple[str | None, str] | None, *, limit: int) -> list[QuoteRow]:
         """Keyset page in the newest-first order: the quotes after (date, id) ``after``, not by offset."""
@@ -306,7 +376,7 @@ class Reads(StoreBase):
                     )
             rows = conn.execute(
                 select(*_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(where)
-                .order_by(_WHEN.desc().nulls_last(), t.quotes.c.id).limit(limit)
+                .order_by(*_newest_first(conn.dialect.name)).limit(limit)
             ).all()
         return [quote_row(r._mapping) for r in rows]
 
@@ -317,14 +387,15 @@ class Reads(StoreBase):
             ).first()
         return quote_row(row._mapping) if row else None
 
-    def get_quotes(self, quote_ids: Iterable[str]) -> dict[str, QuoteRow]:
+    def get_quotes(self, quote_ids: Iterable[str], *, conn: Connection | None = None) -> dict[str, QuoteRow]:
+        """Quotes by id (with their article's title, outlet and date), in one statement."""
         wanted = list(dict.fromkeys(quote_ids))
         if not wanted:
             return {}
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(*_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(t.quotes.c.id.in_(wanted))
-            ).all()
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.get_quotes(wanted, conn=own)
+        rows = conn.execute(select(*_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(t.quotes.c.id.in_(wanted))).all()
         return {r._mapping["id"]: quote_row(r._mapping) for r in rows}
 
     def quote_ids(self, flt: QuoteFilter) -> set[str]:
@@ -338,13 +409,36 @@ class Reads(StoreBase):
         return build_timeline(self.list_quotes(flt, limit=limit).items, group)
 
     def quote_period_counts(self, flt: QuoteFilter, *, group: Period = "month") -> list[PeriodCount]:
-        """Dated statements per period, oldest first, counted as ``timeline`` counts (two columns read)."""
+        """Dated statements per period, oldest first, counted as ``timeline`` counts: a statement
+        reported several times counts once, at its earliest date. Counted by the database."""
         with self.engine.connect() as conn:
-            where = self._quote_where(conn, flt)
-            rows = conn.execute(
-                select(_WHEN, t.quotes.c.statement_id, t.quotes.c.id).select_from(_QUOTE_JOIN).where(where)
-            ).all()
-        return period_counts(((r[0], r[1], r[2]) for r in rows), group)
+            speaker_only = self._one_speaker(conn, flt)
+            if speaker_only is not None:  # from ix_quote_speakers_periods alone
+                qs = t.quote_speakers.c
+                first = (
+                    select(qs.statement_key.label("k"), func.min(qs.quote_date).label("d"))
+                    .where(speaker_only, qs.quote_date.is_not(None))
+                    .group_by(qs.statement_key)
+                    .subquery()
+                )
+            else:
+                where = self._quote_where(conn, flt)
+                source = _QUOTE_JOIN if _needs_articles(flt) else t.quotes
+                first = (
+                    select(func.coalesce(t.quotes.c.statement_id, t.quotes.c.id).label("k"),
+                           func.min(_WHEN).label("d"))
+                    .select_from(source)
+                    .where(where, _WHEN.is_not(None))
+                    .group_by(text("k"))
+                    .subquery()
+                )
+            if group == "week":  # ISO weeks: bucketed here (SQLite before 3.46 has no %V)
+                rows = conn.execute(select(first.c.d, first.c.k)).all()
+                return period_counts(((d, k, k) for d, k in rows), group)
+            width = {"day": 10, "month": 7, "year": 4}[group]
+            period = func.substr(first.c.d, 1, width).label("period")
+            rows = conn.execute(select(period, func.count()).group_by(period).order_by(period)).all()
+        return [{"period": p, "count": n} for p, n in rows]
 
     # -------------------------------------------------------------- search
     def search(
@@ -354,7 +448,8 @@ class Reads(StoreBase):
         """Ranked full-text search over quotes (and articles) with highlighted snippets.
 
         SQLite: FTS5, each hit followed by the other reports of its statement (unless not
-        ``other_reports``), one page read.
+        ``other_reports``). The order of all matches is computed once per change of the index
+        (``fulltext.search_revision``) and kept; a page then reads only its own rows.
         PostgreSQL: case-insensitive substring match, newest first.
         """
         flt = (flt or QuoteFilter()).replace(q=None)
@@ -366,31 +461,55 @@ class Reads(StoreBase):
             return SearchResult(query, Page([], 0, limit, offset), [])
         rowid = literal_column("quotes.rowid")
         with self.engine.connect() as conn:
-            compiled = self._quote_where(conn, flt).compile(dialect=_NAMED, compile_kwargs={"render_postcompile": True})
-            where_sql, params = str(compiled), dict(compiled.params)
-            hits, total = fulltext.search_quote_rowids(
-                conn, fq, where_sql, params, limit=limit, offset=offset, other_reports=other_reports
-            )
-            page_ids = [rid for rid, _ in hits]
+            order = self._search_order(conn, fq, flt, other_reports)
+            page_ids = order[offset : offset + limit].tolist()
+            rids = [abs(r) for r in page_ids]
             rows = conn.execute(
-                select(rowid.label("_rowid"), *_QUOTE_COLUMNS)
-                .select_from(_QUOTE_JOIN)
-                .where(rowid.in_(page_ids))
-            ).all() if page_ids else []
-            snips = fulltext.quote_snippets(conn, fq, page_ids)
-            articles = fulltext.article_hits(conn, fq, limit) if with_articles else []
-        direct = dict(hits)
+                select(rowid.label("_rowid"), *_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(rowid.in_(rids))
+            ).all() if rids else []
+            snips = fulltext.quote_snippets(conn, fq, rids)
+            articles = self._article_hits(conn, fq, limit) if with_articles else []
         by_rowid = {r._mapping["_rowid"]: r._mapping for r in rows}
         items: list[QuoteRow] = []
-        for rid in page_ids:
+        for signed in page_ids:
+            rid = abs(signed)
+            if rid not in by_rowid:  # deleted since the order was computed (a reprocess in between)
+                continue
             m = dict(by_rowid[rid])
             m.pop("_rowid")
             d = quote_row(m)
             d["snippet"] = snips.get(rid)
             # A report of a matching statement printed in other words (another translation).
-            d["matched_via"] = "text" if direct[rid] else "statement"
+            d["matched_via"] = "text" if signed > 0 else "statement"
             items.append(d)
-        return SearchResult(query, Page(items, total, limit, offset), articles)
+        return SearchResult(query, Page(items, len(order), limit, offset), articles)
+
+    def _article_hits(self, conn: Connection, fq: str, limit: int) -> list[dict[str, Any]]:
+        key = (fulltext.search_revision(conn), "articles", fq, limit)
+        hits = self._search_cache.get(key)
+        if hits is None:
+            hits = fulltext.article_hits(conn, fq, limit)
+            self._search_cache.put(key, hits)
+        return [dict(h) for h in hits]
+
+    def _search_order(self, conn: Connection, fq: str, flt: QuoteFilter, other_reports: bool) -> array[int]:
+        """All matches in search order, filtered; from the cache while the index is unchanged."""
+        revision = fulltext.search_revision(conn)
+        key = (revision, fq, other_reports, flt.cache_key())
+        found = self._search_cache.get(key)
+        if found is not None:
+            return found
+        base_key = (revision, fq, other_reports, ())
+        order = self._search_cache.get(base_key)
+        if order is None:
+            order = fulltext.search_order(conn, fq, other_reports=other_reports)
+            self._search_cache.put(base_key, order)
+        if flt:
+            compiled = self._quote_where(conn, flt).compile(dialect=_NAMED, compile_kwargs={"render_postcompile": True})
+            keep = fulltext.filtered_positions(conn, order, str(compiled), dict(compiled.params))
+            order = array("q", (order[i] for i in keep))
+            self._search_cache.put(key, order)
+        return order
 
     # ------------------------------------------------------------ speakers
     @staticmethod
@@ -468,19 +587,20 @@ class Reads(StoreBase):
         self, flt: StatementFilter | None = None, *, limit: int = 50, offset: int = 0
     ) -> Page[StatementRow]:
         flt = flt or StatementFilter()
-        conds = [t.statements.c.report_count >= flt.min_reports]
+        conds = [t.statements.c.report_count >= flt.min_reports] if flt.min_reports > 1 else []
         with self.engine.connect() as conn:
             if flt.speaker:
                 keys = self._speaker_keys(conn, flt.speaker) or [flt.speaker]
                 conds.append(t.statements.c.speaker_key.in_(keys))
             if flt.drift is not None:
                 conds.append(t.statements.c.drift.is_(flt.drift))
-            where = and_(*conds)
+            where = and_(*conds) if conds else text("1=1")
             total = conn.execute(select(func.count()).select_from(t.statements).where(where)).scalar_one()
+            newest = t.statements.c.date.desc()  # ix_statements_date; NULLs last on both backends
             rows = conn.execute(
                 select(t.statements)
                 .where(where)
-                .order_by(t.statements.c.date.desc().nulls_last(), t.statements.c.id)
+                .order_by(newest.nulls_last() if conn.dialect.name == "postgresql" else newest, t.statements.c.id)
                 .limit(limit)
                 .offset(offset)
             ).all()

@@ -118,6 +118,8 @@ quotes = Table(
     Column("statement_id", String(64)),
     Column("act", String(16)),  # speech | thought (v4; NULL on quotes extracted before it)
     Column("rule", String(64)),  # the rule or model that produced the quote (v4)
+    # The date a quote is listed under: said_date, else its article's date (v7; kept by the store).
+    Column("quote_date", String(40)),
 )
 Index("ix_quotes_article", quotes.c.article_id)
 Index("ix_quotes_said", quotes.c.said_date)
@@ -230,6 +232,9 @@ quote_speakers = Table(
     metadata,
     Column("quote_id", String(128), ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
     Column("speaker_key", String(128), primary_key=True),
+    # Copies of the quote's date and statement (v7): a speaker's page is read from one index.
+    Column("quote_date", String(40)),
+    Column("statement_key", String(128)),  # statement id, else the quote id: what counts once
 )
 Index("ix_quote_speakers_key", quote_speakers.c.speaker_key)
 
@@ -317,6 +322,43 @@ def _v6_refold_aliases(conn: Connection) -> None:
         conn.execute(speaker_aliases.insert(), [{"folded": f, "speaker_key": k} for f, k in sorted(rows)])
 
 
+# v7: reads in the order they are shown, from indexes (pages cost what they show, not what matches).
+def _v7_read_indexes(conn: Connection) -> None:
+    added = [("quotes", "quote_date", 40), ("quote_speakers", "quote_date", 40)]
+    added.append(("quote_speakers", "statement_key", 128))
+    for table, name, width in added:
+        if name not in {c["name"] for c in inspect(conn).get_columns(table)}:  # v1/v3 create them on a new store
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} VARCHAR({width})"))
+    fill_quote_dates(conn)
+    # SQLite puts NULLs last in DESC order by itself (and has no NULLS clause in an index).
+    nulls = " NULLS LAST" if conn.dialect.name == "postgresql" else ""
+    for ddl in (
+        f"ix_quotes_date ON quotes (quote_date DESC{nulls}, id)",
+        f"ix_statements_date ON statements (date DESC{nulls}, id)",
+        "ix_articles_story_seq ON articles (story_id, seq)",
+        f"ix_quote_speakers_page ON quote_speakers (speaker_key, quote_date DESC{nulls}, quote_id)",
+        "ix_quote_speakers_periods ON quote_speakers (speaker_key, statement_key, quote_date)",
+    ):
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {ddl}"))
+
+
+def fill_quote_dates(conn: Connection) -> None:
+    """quote_date = said_date, else the article's date, for every quote, and its copies for speaker pages."""
+    conn.execute(
+        text(
+            "UPDATE quotes SET quote_date = coalesce(said_date, "
+            "(SELECT published FROM articles WHERE articles.id = quotes.article_id))"
+        )
+    )
+    conn.execute(
+        text(
+            "UPDATE quote_speakers SET "
+            "quote_date = (SELECT quote_date FROM quotes WHERE quotes.id = quote_speakers.quote_id), "
+            "statement_key = (SELECT coalesce(statement_id, id) FROM quotes WHERE quotes.id = quote_speakers.quote_id)"
+        )
+    )
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_create,
     _v2_quote_embeddings,
@@ -324,5 +366,6 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v4_quote_act_rule,
     _v5_unique_seq,
     _v6_refold_aliases,
+    _v7_read_indexes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

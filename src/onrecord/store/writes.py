@@ -137,6 +137,7 @@ class Writes(StoreBase):
                 "speaker_names": "; ".join(s.name for s in q.speakers),
                 "act": q.act,
                 "rule": q.rule,
+                "quote_date": article.published,  # until linking reads a said date
             }
             for q in quotes
         ]
