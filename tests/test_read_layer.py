@@ -270,7 +270,9 @@ def test_a_speakers_page_from_its_index_equals_the_general_query(statement_store
         rows = [(q["date"], q["statement_id"], q["id"]) for q in general.items]
         expected = period_counts(rows, group)  # type: ignore[arg-type]
         assert statement_store.quote_period_counts(QuoteFilter(speaker="Ana Petrov"), group=group) == expected
-        general_counts = statement_store.quote_period_counts(QuoteFilter(speaker="Ana Petrov", act="speech"), group=group)
+        general_counts = statement_store.quote_period_counts(
+            QuoteFilter(speaker="Ana Petrov", act="speech"), group=group
+        )
         assert general_counts == expected
     dated = statement_store.list_quotes(QuoteFilter(speaker="Ana Petrov", since="2024-03", until="2024-04"), limit=1000)
     assert dated.items and all("2024-03" <= (q["date"] or "")[:7] <= "2024-04" for q in dated)
