@@ -166,3 +166,34 @@ def test_text_filters_take_wildcards_literally_and_ignore_case_on_every_backend(
     assert store.list_quotes(QuoteFilter(q="100%")).total == 1  # FTS on SQLite, a literal substring on PostgreSQL
     assert store.list_quotes(QuoteFilter(topic="nato")).total == 0  # JSON columns are searchable on PostgreSQL too
     assert store.list_quotes(QuoteFilter(organisation="nato")).total == 0
+
+
+def test_search_finds_the_other_reports_of_a_statement_on_every_backend(store: Store) -> None:
+    from web_helpers import Info, LinkResult, Report, Speaker, Statement
+
+    a = _article("s1", 'T\n"No imminent threat to any ally," he said.', outlet="One", published="2024-01-23")
+    b = _article("s2", 'T\n"No immediate danger to any ally," he said.', outlet="Two", published="2024-01-24")
+    c = _article("s3", 'T\n"The imminent exercise is large," he said.', outlet="Three", published="2024-01-25")
+    quotes = {}
+    for art, content in ((a, "No imminent threat to any ally,"), (b, "No immediate danger to any ally,"),
+                         (c, "The imminent exercise is large,")):
+        quotes[art.id] = _quote(art, content, "Jens Stoltenberg")
+        store.add_article(art, [quotes[art.id]])
+    store.refresh_search_index()
+    reports = [Report(quotes[x.id].id, x.id, x.outlet, x.published, x.published, "article date",
+                      quotes[x.id].content.text, "direct") for x in (a, b)]
+    store.replace_links(LinkResult(
+        speakers=[Speaker(key="jens-stoltenberg", name="Jens Stoltenberg")],
+        quote_speakers={q.id: ["jens-stoltenberg"] for q in quotes.values()},
+        quote_info={q.id: Info("2024-01-23", "article date", "day") for q in quotes.values()},
+        statements=[Statement(id="st1", speaker_key="jens-stoltenberg", reports=reports)],
+    ))
+    found = store.search("imminent threat")
+    assert [(q["article_id"], q["matched_via"]) for q in found.quotes.items] == [("s1", "text"), ("s2", "statement")]
+    assert "[imminent]" in (found.quotes.items[0]["snippet"] or "")
+    assert found.quotes.total == 2
+    wider = store.search("imminent")
+    assert {q["article_id"] for q in wider.quotes.items} == {"s1", "s2", "s3"} and wider.quotes.total == 3
+    assert [q["article_id"] for q in store.search("imminent", QuoteFilter(outlet="two")).quotes.items] == ["s2"]
+    assert store.search("imminent", limit=1, offset=2).quotes.total == 3
+    assert store.list_quotes(QuoteFilter(q="imminent")).total == 2  # listings: direct matches only

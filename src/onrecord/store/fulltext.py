@@ -114,6 +114,46 @@ def bump_search_revision(conn: Connection) -> None:
     _set_meta(conn, "search_revision", str(_meta_int(conn, "search_revision") + 1))
 
 
+# PostgreSQL: the same order from the generated tsvector (ties by id; SQLite's by rowid).
+_PG_ORDER = """
+WITH hits AS (
+    SELECT q.id AS qid, q.statement_id AS sid,
+           row_number() OVER (ORDER BY ts_rank(q.content_tsv, query) DESC, q.id) AS pos
+    FROM quotes q, websearch_to_tsquery('simple', :q) query
+    WHERE q.content_tsv @@ query ORDER BY pos LIMIT :cap
+),
+best AS (SELECT DISTINCT ON (sid) sid, pos, qid AS first_qid FROM hits WHERE sid IS NOT NULL ORDER BY sid, pos),
+expanded AS (
+    SELECT qid, pos AS grp, 0 AS sub, true AS direct FROM hits WHERE sid IS NULL
+    UNION ALL
+    SELECT q.id, b.pos, CASE WHEN q.id = b.first_qid THEN 0 ELSE 1 END, q.id IN (SELECT qid FROM hits)
+    FROM best b JOIN quotes q ON q.statement_id = b.sid
+)
+"""
+
+
+def pg_search_order(conn: Connection, query: str, *, other_reports: bool = True) -> list[tuple[str, bool]]:
+    """PostgreSQL: every match in search order as (quote id, matched directly)."""
+    tail = " SELECT qid, direct FROM expanded ORDER BY grp, sub, qid" if other_reports else (
+        " SELECT qid, true FROM hits ORDER BY pos"
+    )
+    rows = conn.execute(text(_PG_ORDER + tail), {"q": query, "cap": RANKED_CAP}).all()
+    return [(r[0], bool(r[1])) for r in rows]
+
+
+def pg_snippets(conn: Connection, query: str, quote_ids: list[str]) -> dict[str, str]:
+    if not quote_ids:
+        return {}
+    rows = conn.execute(
+        text(
+            "SELECT id, ts_headline('simple', content_text, websearch_to_tsquery('simple', :q), "
+            "'StartSel=[, StopSel=], MaxWords=24, MinWords=8') FROM quotes WHERE id = ANY(:ids)"
+        ),
+        {"q": query, "ids": quote_ids},
+    ).all()
+    return {r[0]: r[1] for r in rows}
+
+
 def quote_snippets(conn: Connection, fq: str, rowids: list[int]) -> dict[int, str]:
     """The matching words of each quote, [bracketed], for the rows of one page."""
     if not rowids:

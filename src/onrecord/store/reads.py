@@ -311,7 +311,9 @@ class Reads(StoreBase):
             if self.is_sqlite:
                 conds.append(q.id.in_(fulltext.ranked_quote_ids(conn, flt.q)))
             else:
-                conds.append(contains(q.content_text, flt.q))
+                words = fulltext.fts_query(flt.q)
+                matched = text("quotes.content_tsv @@ websearch_to_tsquery('simple', :words)")
+                conds.append(matched.bindparams(words=words))
         return and_(*conds) if conds else text("1=1")
 
     def _one_speaker(self, conn: Connection, flt: QuoteFilter) -> Any:
@@ -333,7 +335,7 @@ class Reads(StoreBase):
     def list_quotes(self, flt: QuoteFilter | None = None, *, limit: int = 50, offset: int = 0) -> Page[QuoteRow]:
         """Quotes newest first (an article's quotes in text order; a text query's by rank)."""
         flt = flt or QuoteFilter()
-        if flt.q and self.is_sqlite:
+        if flt.q:
             found = self.search(flt.q, flt, limit=limit, offset=offset, with_articles=False, other_reports=False)
             return found.quotes
         with self.engine.connect() as conn:
@@ -454,8 +456,7 @@ class Reads(StoreBase):
         """
         flt = (flt or QuoteFilter()).replace(q=None)
         if not self.is_sqlite:
-            page = self.list_quotes(flt.replace(q=query) if query.strip() else flt, limit=limit, offset=offset)
-            return SearchResult(query, page, [])
+            return self._pg_search(query, flt, limit=limit, offset=offset, other_reports=other_reports)
         fq = fulltext.fts_query(query)
         if not fq:
             return SearchResult(query, Page([], 0, limit, offset), [])
@@ -483,6 +484,38 @@ class Reads(StoreBase):
             d["matched_via"] = "text" if signed > 0 else "statement"
             items.append(d)
         return SearchResult(query, Page(items, len(order), limit, offset), articles)
+
+    def _pg_search(
+        self, query: str, flt: QuoteFilter, *, limit: int, offset: int, other_reports: bool
+    ) -> SearchResult:
+        """PostgreSQL: the tsvector index ranks (``ts_rank``), in the same order rules as FTS5."""
+        fq = fulltext.fts_query(query)  # the same words and phrases SQLite would search for
+        if not fq:
+            return SearchResult(query, Page([], 0, limit, offset), [])
+        with self.engine.connect() as conn:
+            key = (fulltext.search_revision(conn), "pg", fq, other_reports, flt.cache_key())
+            order = self._search_cache.get(key)
+            if order is None:
+                order = fulltext.pg_search_order(conn, fq, other_reports=other_reports)
+                if flt:
+                    ids = [qid for qid, _ in order]
+                    kept = set(conn.execute(
+                        select(t.quotes.c.id).select_from(_QUOTE_JOIN)
+                        .where(self._quote_where(conn, flt), t.quotes.c.id.in_(ids))
+                    ).scalars())
+                    order = [(qid, direct) for qid, direct in order if qid in kept]
+                self._search_cache.put(key, order)
+            page = order[offset : offset + limit]
+            rows = self.get_quotes([qid for qid, _ in page], conn=conn)
+            snips = fulltext.pg_snippets(conn, fq, [qid for qid, _ in page])
+        items: list[QuoteRow] = []
+        for qid, direct in page:
+            if qid in rows:
+                d = rows[qid]
+                d["snippet"] = snips.get(qid)
+                d["matched_via"] = "text" if direct else "statement"
+                items.append(d)
+        return SearchResult(query, Page(items, len(order), limit, offset), [])
 
     def _article_hits(self, conn: Connection, fq: str, limit: int) -> list[dict[str, Any]]:
         key = (fulltext.search_revision(conn), "articles", fq, limit)

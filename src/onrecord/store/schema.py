@@ -359,6 +359,19 @@ def fill_quote_dates(conn: Connection) -> None:
     )
 
 
+# v8: full-text search on PostgreSQL too (SQLite has FTS5 since v1): a generated tsvector and its GIN index.
+def _v8_pg_fulltext(conn: Connection) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(
+        text(
+            "ALTER TABLE quotes ADD COLUMN IF NOT EXISTS content_tsv tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple', content_text)) STORED"
+        )
+    )
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_quotes_tsv ON quotes USING gin (content_tsv)"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_create,
     _v2_quote_embeddings,
@@ -367,5 +380,6 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v5_unique_seq,
     _v6_refold_aliases,
     _v7_read_indexes,
+    _v8_pg_fulltext,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

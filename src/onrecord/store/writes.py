@@ -116,6 +116,8 @@ class Writes(StoreBase):
         self._add_sighting(conn, article.id, article.source_path, article.source_record)
         self._insert_quotes(conn, article, quotes)
         _mark_changed(conn)
+        if quotes and not self.is_sqlite:  # PostgreSQL indexes text as it is written (SQLite in bulk, later)
+            fulltext.bump_search_revision(conn)
         return True
 
     def _insert_quotes(self, conn: Connection, article: Article, quotes: Sequence[Quote]) -> None:
@@ -153,6 +155,8 @@ class Writes(StoreBase):
             return
         if self.is_sqlite:
             fulltext.forget_article_quotes(conn, article.id)
+        else:
+            fulltext.bump_search_revision(conn)
         conn.execute(delete(t.quotes).where(t.quotes.c.article_id == article.id))
         self._insert_quotes(conn, article, quotes)
         # extra carries what extraction says of the article ("quotes not extracted: language de")
