@@ -16,7 +16,7 @@ $(VENV)/.setup: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.setup-dev: $(VENV)/.setup
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,bench]'
 	touch $@
 
 setup: $(VENV)/.setup
