@@ -19,6 +19,7 @@ from rich.console import Console
 
 from onrecord.output import FORMATS, dumps, emit, print_kv, shorten
 from onrecord.queries import ArticleFilter, InvalidFilter, QuoteFilter, StatementFilter, parse_period
+from onrecord.store import Store, StoreError
 
 app = typer.Typer(
     name="onrecord",
@@ -85,8 +86,7 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     return fmt
 
 
-def _store(db: str | None, *, create: bool = False, link_notice: bool = True) -> Any:
-    from onrecord.store import Store
+def _store(db: str | None, *, create: bool = False, link_notice: bool = True) -> Store:
 
     store = Store(db, create=create)
     if link_notice and not create and store.link_due():
@@ -865,7 +865,6 @@ def serve(
 
 def main() -> None:
     """Entry point: one line per error, never a traceback."""
-    from onrecord.store import StoreError
 
     try:
         app()

@@ -1,6 +1,9 @@
 """Glue between the stages, shared by the CLI, the web app and batch jobs.
 
 readers → articles → dedup → quote extraction → store → linking.
+
+The stages are imported where they are used: the NLP, dedup and linking stacks take about a
+second to import, and a command that needs none of them (``onrecord quotes``) should not pay it.
 """
 
 from __future__ import annotations
@@ -8,9 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onrecord.models import Article, Failure, Quote
+
+if TYPE_CHECKING:
+    from onrecord.store import Store
 
 ProgressFn = Callable[[int, str], None]  # (articles handled so far, current source)
 
@@ -90,7 +96,7 @@ def extract_text(text: str, **metadata: Any) -> ExtractedArticle:
 
 def ingest(
     paths: Iterable[str],
-    store: Any,
+    store: Store,
     *,
     max_bytes: int = 20_000_000,
     extract: bool = True,
@@ -198,7 +204,7 @@ def ingest(
     return summary
 
 
-def relink(store: Any, *, embedder: Any = None) -> Any:
+def relink(store: Store, *, embedder: Any = None) -> Any:
     """Link speakers and statements over the whole store, replacing the last result."""
     from onrecord.speakers import Corrections, RoleRecord, link_corpus
 
@@ -230,7 +236,7 @@ def relink(store: Any, *, embedder: Any = None) -> Any:
     return result
 
 
-def reprocess(store: Any, *, progress: ProgressFn | None = None, batch_size: int = 32) -> int:
+def reprocess(store: Store, *, progress: ProgressFn | None = None, batch_size: int = 32) -> int:
     """Re-extract quotes of every stored article with the current extractor, then relink.
 
     Each batch of articles has its new quotes swapped in by one transaction, so other
