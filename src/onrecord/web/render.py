@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as urlquote
 
 from markupsafe import Markup, escape
+
+from onrecord.charts import GROUPS, period_date, timeline_svg
 
 if TYPE_CHECKING:
     from onrecord.speakers.types import DiffToken
@@ -216,22 +216,6 @@ def _pair(base: dict[str, Any], variant: dict[str, Any], tokens: list[dict[str, 
 
 
 # ----------------------------------------------------------------- charts
-_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?|-W(\d{2}))?$")
-
-
-def _period_date(period: str) -> date | None:
-    m = _PERIOD.match(period)
-    if not m:
-        return None
-    y, mo, d, w = m.groups()
-    try:
-        if w:
-            return date.fromisocalendar(int(y), int(w), 1)
-        return date(int(y), int(mo or 1), int(d or 1))
-    except ValueError:
-        return None
-
-
 def _fill_months(counts: dict[str, int]) -> dict[str, int]:
     """Months with no statement between the first and last become zero bars (time stays true)."""
     keys = sorted(counts)
@@ -251,47 +235,19 @@ def _fill_months(counts: dict[str, int]) -> dict[str, int]:
 
 
 def timeline_chart(buckets: Sequence[dict[str, Any]], group: str) -> Markup | None:
-    """An inline SVG bar chart (Vega-Lite via altair, rendered by vl-convert); None when empty."""
-    group = group if group in _UNITS else "month"  # the only free text that reaches the SVG
+    """An inline SVG bar chart (``onrecord.charts``, memoised by its counts); None when empty."""
+    group = group if group in GROUPS else "month"  # the only free text that reaches the SVG
     counts: dict[str, int] = {}
     for b in buckets:
         period = str(b.get("period", ""))
-        if _period_date(period) is not None:  # only well-formed periods reach the chart
+        if period_date(period) is not None:  # only well-formed periods reach the chart
             counts[period] = counts.get(period, 0) + int(b.get("count", 0))
     if not counts:
         return None
     if group == "month" and all(len(k) == 7 for k in counts):
         counts = _fill_months(counts)
-    return Markup(_render_svg(tuple(sorted(counts.items())), group))
-
-
-_UNITS = {"day": ("yearmonthdate", "%d %b %Y"), "week": ("yearweek", "%d %b %Y"),
-          "month": ("yearmonth", "%b %Y"), "year": ("year", "%Y")}  # fmt: skip
-
-
-@lru_cache(maxsize=1024)
-def _render_svg(data: tuple[tuple[str, int], ...], group: str) -> str:
-    import altair as alt
-    import vl_convert as vlc
-
-    rows = [{"date": str(_period_date(p)), "count": c} for p, c in data]
-    unit, fmt = _UNITS.get(group, _UNITS["month"])
-    top = max(c for _, c in data)
-    step = max(1, -(-top // 5))
-    chart = (
-        alt.Chart(alt.Data(values=rows), width=min(720, max(300, 24 * len(rows))), height=180)
-        .mark_bar(color="#2f6f9f")
-        .encode(
-            # A time axis, not one label per bar: cheaper to draw and true to the gaps between periods.
-            x=alt.X("date:T", timeUnit=unit, title=None, axis=alt.Axis(format=fmt, labelOverlap=True)),
-            y=alt.Y("count:Q", title="statements", axis=alt.Axis(values=list(range(0, top + step, step)), format="d")),
-        )
-        .properties(title=f"Statements per {group}")
-        .configure_view(stroke=None)
-    )
-    svg: str = vlc.vegalite_to_svg(chart.to_dict())
     # Natural size on wide screens; CSS (max-width: 100%, height: auto) shrinks it on narrow ones.
-    return svg.replace("<svg ", '<svg role="img" aria-label="Statements per ' + group + '" ', 1)
+    return Markup(timeline_svg(tuple(sorted(counts.items())), group))
 
 
 # ----------------------------------------------------------------- misc
