@@ -122,10 +122,10 @@ def test_an_article_that_breaks_planning_costs_only_itself(monkeypatch: pytest.M
     want = _expected()
     real = E.units
 
-    def flaky(article: Article, piece: Any = None) -> list:
+    def flaky(article: Article, piece: Any = None, **kw: Any) -> list:
         if "BOOM" in article.text:
             raise ValueError("no units")
-        return real(article, piece)
+        return real(article, piece, **kw)
 
     monkeypatch.setattr(E, "units", flaky)
     arts = _batch()

@@ -8,6 +8,7 @@ from onrecord.models import Article
 from onrecord.quotes import extract
 from onrecord.quotes.crf import load_tagger
 from onrecord.quotes.lexicon import load_lexicon
+from onrecord.quotes.settings import ExtractSettings
 
 pytestmark = pytest.mark.skipif(load_tagger() is None, reason="roles.crfsuite not built")
 
@@ -19,11 +20,9 @@ def test_lexicon_has_counts_and_precision() -> None:
     assert lex["the"].precision < 0.1 if "the" in lex else True
 
 
-def test_crf_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crf_can_be_switched_off() -> None:
     text = "Peter Hansen said that the talks had failed."
-    monkeypatch.setattr(extract, "USE_CRF", False)
-    without = extract.extract_quotes(Article(id="t", text=text))
-    monkeypatch.setattr(extract, "USE_CRF", True)
+    without = extract.extract_quotes(Article(id="t", text=text), settings=ExtractSettings(use_crf=False))
     with_crf = extract.extract_quotes(Article(id="t", text=text))
     assert [q.to_dict() for q in without] == [q.to_dict() for q in with_crf]
 

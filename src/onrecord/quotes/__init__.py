@@ -2,7 +2,8 @@
 
 ``extract_quotes(article)`` finds direct, indirect and mixed quotes with their cue, source
 and speakers; ``extract_quotes_batch(articles)`` does the same for many articles with
-one batched spaCy pass.  See ``docs/architecture.md``.
+one batched spaCy pass.  Both take ``settings=ExtractSettings(...)`` (``settings.py``) for
+other floors and switches than the defaults.  See ``docs/architecture.md``.
 
 How it works (one module per step):
 
@@ -14,7 +15,7 @@ How it works (one module per step):
 * ``rules``: a registry of dependency rules (reporting verb + ccomp/xcomp/prep/dobj,
   "according to", headline/transcript colons) gated by the cue lexicon that
   ``scripts/train_quotes.py`` mines from PolNeAR train (``data/cue_lexicon.json``), with
-  floors tuned on a train slice by ``scripts/tune_quotes.py``;
+  floors (``settings.Thresholds``) tuned on a train slice by ``scripts/tune_quotes.py``;
 * ``extract``: assembles candidates and quote runs (a registry of attachers: cue in the
   same sentence, any verb framing the quote — "X educated, “…”" —, the next sentence,
   "― Name" sources, "X said:" before, fragments inside another quote's sentence,
@@ -26,5 +27,6 @@ How it works (one module per step):
 from __future__ import annotations
 
 from .extract import extract_quotes, extract_quotes_batch
+from .settings import DEFAULT_SETTINGS, ExtractSettings, Thresholds
 
-__all__ = ["extract_quotes", "extract_quotes_batch"]
+__all__ = ["DEFAULT_SETTINGS", "ExtractSettings", "Thresholds", "extract_quotes", "extract_quotes_batch"]

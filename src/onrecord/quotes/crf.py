@@ -17,7 +17,6 @@ from .lexicon import cue_precision
 from .rules import QUOTE_CHARS, Candidate, Sent, spans_of
 
 MODEL_FILE = "roles.crfsuite"
-REQUIRE_SOURCE = True  # sourceless CRF guesses cost more attribution accuracy than they add
 
 
 def _bucket(p: float) -> str:
@@ -81,13 +80,14 @@ def _role_tokens(sent: Sent, tags: list[str]) -> dict[str, list[Any]]:
 
 
 def candidate_from_crf(sent: Sent) -> Candidate | None:
-    """One attribution the CRF sees in ``sent`` (cue and content both required)."""
+    """One attribution the CRF sees in ``sent`` (cue and content both required; a source too, unless
+    ``sent.settings.crf_require_source`` is off)."""
     tagger = load_tagger()
     if tagger is None:
         return None
     tags = tagger.tag(token_features(sent))
     roles = _role_tokens(sent, tags)
-    if not roles["C"] or not roles["Q"] or (REQUIRE_SOURCE and not roles["S"]):
+    if not roles["C"] or not roles["Q"] or (sent.settings.crf_require_source and not roles["S"]):
         return None
     cue = spans_of(sent, roles["C"])
     content = spans_of(sent, roles["Q"])

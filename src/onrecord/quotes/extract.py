@@ -21,14 +21,12 @@ from .attribution import Attributor
 from .crf import candidate_from_crf
 from .lexicon import cue_precision, source_head
 from .marks import ALL_MARKS, QuoteRun, find_runs
+from .settings import DEFAULT_SETTINGS, ExtractSettings
 
 DISABLE = ("ner", "lemmatizer", "attribute_ruler")
 _LINE_RE = re.compile(r"[^\n]+")
 _WORD_RE = re.compile(r"[A-Za-z]+")
 _SENT_SPLIT_RE = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+(?=[A-Z\"\u201c])")
-MIN_ORPHAN_WORDS = 5
-CONTINUE_MAX_BREAKS = 2  # paragraph breaks an orphan quote may be from the quote it continues
-USE_CRF = True  # tag sentences without a rule candidate with the CRF (when its model ships)
 PIPE_BATCH = 32  # paragraphs per spaCy batch: bigger batches cost memory, not speed
 EDGE = " \t\n,;:.\u2014\u2013-" + "".join(ALL_MARKS)
 # Bounds that keep every input linear in its size (PolNeAR's longest paragraph is 1,628 characters,
@@ -53,19 +51,12 @@ _NEVER_CUE_HEADS = R.COPULAS | frozenset(
 )
 
 
-# A sentence is parsed when it has a word PolNeAR marked as a cue at least this often: rarer cue
-# words ("made", "see") only ever give quotes scored below the default floor.  PolNeAR dev with
-# every candidate: 0.05 -> 0.15 keeps content F1 (83.7 -> 83.8) and parses ~15% less.
-PARSE_FLOOR = 0.15
-
-
-def _needs_parse(text: str, start: int, end: int) -> bool:
+def _needs_parse(text: str, start: int, end: int, floor: float) -> bool:
+    """A quotation mark, a colon or a word that is a cue at least ``floor`` often (``parse_floor``)."""
     chunk = text[start:end]
     if any(ch in ALL_MARKS for ch in chunk) or ":" in chunk:
         return True
-    return any(
-        cue_precision(w) >= PARSE_FLOOR for w in _WORD_RE.findall(chunk) if w.lower() not in _NEVER_CUE_HEADS
-    )
+    return any(cue_precision(w) >= floor for w in _WORD_RE.findall(chunk) if w.lower() not in _NEVER_CUE_HEADS)
 
 
 _ABBREVIATIONS = frozenset(
@@ -90,7 +81,7 @@ def _sentence_splits(text: str, start: int, end: int) -> list[re.Match[str]]:
     return [m for m in _SENT_SPLIT_RE.finditer(text, start, end) if not _after_abbreviation(text, m.start())]
 
 
-def _parse_chunks(text: str, start: int, end: int) -> Iterator[Span]:
+def _parse_chunks(text: str, start: int, end: int, floor: float) -> Iterator[Span]:
     """Runs of consecutive sentences of one paragraph that may hold a quote (a cheap split)."""
     cur: Span | None = None
     pos = start
@@ -99,7 +90,7 @@ def _parse_chunks(text: str, start: int, end: int) -> Iterator[Span]:
         pos = m.end() if m else end
         if e <= s:
             continue
-        if _needs_parse(text, s, e):
+        if _needs_parse(text, s, e, floor):
             if cur and e - cur.start > MAX_UNIT_CHARS:  # a long paragraph: parsed a few sentences at a time
                 yield cur
                 cur = None
@@ -173,9 +164,10 @@ def pieces(article: Article) -> list[Span]:
     return out or [Span(0, 0)]
 
 
-def units(article: Article, piece: Span | None = None) -> list[Span]:
+def units(article: Article, piece: Span | None = None, *, settings: ExtractSettings | None = None) -> list[Span]:
     """Paragraphs (lines) outside skip ranges that may hold a quote, plus the headline (of ``piece``
     only, when given)."""
+    floor = (settings or DEFAULT_SETTINGS).parse_floor
     text = article.text
     lo, hi = (piece.start, piece.end) if piece is not None else (0, len(text))
     out: list[Span] = []
@@ -185,13 +177,13 @@ def units(article: Article, piece: Span | None = None) -> list[Span]:
         for m in _LINE_RE.finditer(text, max(body.start, lo), min(body.end, hi)):
             sp = _trimmed(text, m.start(), m.end())
             if sp is not None:
-                out.extend(_parse_chunks(text, sp.start, sp.end))
+                out.extend(_parse_chunks(text, sp.start, sp.end, floor))
     t = article.title_span
     if t is not None and t.start < hi and t.end > lo:
         t = Span(max(t.start, lo), min(t.end, hi))
         if not any(u.start <= t.start < u.end for u in out):
             # a headline is parsed whole; a "headline" longer than a paragraph is read like one
-            out.extend([t] if t.end - t.start <= MAX_UNIT_CHARS else _parse_chunks(text, t.start, t.end))
+            out.extend([t] if t.end - t.start <= MAX_UNIT_CHARS else _parse_chunks(text, t.start, t.end, floor))
     out.sort()
     return [part for u in out for part in (_bounded(text, u) if u.end - u.start > MAX_UNIT_CHARS else [u])]
 
@@ -226,6 +218,7 @@ class Ctx:
     runs: list[QuoteRun] = field(default_factory=list)
     piece: Span | None = None  # the part of the text this context covers (None: all of it)
     in_skip: Callable[[int, int], bool] | None = None  # Article.in_skip_range, or an index of it
+    settings: ExtractSettings = DEFAULT_SETTINGS
 
     def __post_init__(self) -> None:
         self.sents.sort(key=lambda s: s.base + s.span[0].idx)
@@ -502,7 +495,7 @@ def _same_paragraph_continuation(rc: RunCtx) -> Draft | None:
 
 def _orphan(rc: RunCtx) -> Draft | None:
     """A long quote with no cue in reach: its own paragraph, continuing the previous speaker."""
-    if rc.run.n_words(rc.ctx.text) < MIN_ORPHAN_WORDS:
+    if rc.run.n_words(rc.ctx.text) < rc.ctx.settings.min_orphan_words:
         return None
     sent = rc.ctx.sent_at(rc.run.open_mark)
     span = sent.char_span if sent else rc.run.outer
@@ -522,7 +515,7 @@ def _continued(rc: RunCtx) -> Draft | None:
         return None
     end = max(last.content[-1].end, last.cand.sentence.end)
     gap = rc.ctx.text[end : rc.run.open_mark]
-    if end > rc.run.open_mark or gap.strip(EDGE) or gap.count("\n") > CONTINUE_MAX_BREAKS:
+    if end > rc.run.open_mark or gap.strip(EDGE) or gap.count("\n") > rc.ctx.settings.continue_max_breaks:
         return None
     return last
 
@@ -620,7 +613,7 @@ def _sentence_candidates(ctx: Ctx) -> list[R.Candidate]:
     out: list[R.Candidate] = []
     for s in ctx.sents:
         found = R.candidates(s)
-        if not found and USE_CRF and not s.quoted(s.char_span.start + 1):
+        if not found and ctx.settings.use_crf and not s.quoted(s.char_span.start + 1):
             c = candidate_from_crf(s)
             if c is not None and not ctx.in_run(c.anchor):
                 found = [c]
@@ -881,10 +874,14 @@ def _in_title(article: Article, pos: int) -> bool:
 
 
 def quotes_from(
-    article: Article, parsed: list[tuple[Span, Any]], min_confidence: float = C.DEFAULT_MIN_CONFIDENCE
+    article: Article,
+    parsed: list[tuple[Span, Any]],
+    min_confidence: float = C.DEFAULT_MIN_CONFIDENCE,
+    *,
+    settings: ExtractSettings | None = None,
 ) -> list[Quote]:
     """The quotes of ``article`` from its parsed units (``units(article)``, each with its spaCy Doc)."""
-    run = ArticleRun(article, [Span(0, len(article.text))], min_confidence)
+    run = ArticleRun(article, [Span(0, len(article.text))], min_confidence, settings)
     return run.piece_quotes(0, parsed)
 
 
@@ -913,10 +910,13 @@ class ArticleRun:
     own sentences and assembly, and its parsed Docs can go once its quotes are made.
     """
 
-    def __init__(self, article: Article, piece_spans: list[Span], min_confidence: float) -> None:
+    def __init__(
+        self, article: Article, piece_spans: list[Span], min_confidence: float, settings: ExtractSettings | None = None
+    ) -> None:
         self.article = article
         self.pieces = piece_spans
         self.min_confidence = min_confidence
+        self.settings = settings or DEFAULT_SETTINGS
         text, lang = article.text, article.language
         if len(piece_spans) == 1:
             self.runs = [find_runs(text, lang)]
@@ -931,9 +931,9 @@ class ArticleRun:
         self.carry: Draft | None = None
 
     def piece_quotes(self, i: int, parsed: list[tuple[Span, Any]]) -> list[Quote]:
-        sents = [R.Sent(s, u.start, self.quoted) for u, doc in parsed for s in doc.sents if len(s)]
+        sents = [R.Sent(s, u.start, self.quoted, self.settings) for u, doc in parsed for s in doc.sents if len(s)]
         piece = self.pieces[i] if len(self.pieces) > 1 else None
-        ctx = Ctx(self.article, sents, self.runs[i], piece, self.in_skip)
+        ctx = Ctx(self.article, sents, self.runs[i], piece, self.in_skip, self.settings)
         drafts = assemble(ctx, self.carry)
         if drafts:
             self.carry = drafts[-1]
@@ -958,10 +958,14 @@ def _places(sentence: str) -> list[tuple[int, int]]:
 
 # --------------------------------------------------------------------------- API
 def extract_quotes(
-    article: Article, *, nlp: Any = None, min_confidence: float = C.DEFAULT_MIN_CONFIDENCE
+    article: Article,
+    *,
+    nlp: Any = None,
+    min_confidence: float = C.DEFAULT_MIN_CONFIDENCE,
+    settings: ExtractSettings | None = None,
 ) -> list[Quote]:
     """Every quotation of ``article`` with its cue, source and speakers."""
-    return next(extract_quotes_batch([article], nlp=nlp, min_confidence=min_confidence))
+    return next(extract_quotes_batch([article], nlp=nlp, min_confidence=min_confidence, settings=settings))
 
 
 def extract_quotes_batch(
@@ -970,20 +974,23 @@ def extract_quotes_batch(
     batch_size: int = 16,
     nlp: Any = None,
     min_confidence: float = C.DEFAULT_MIN_CONFIDENCE,
+    settings: ExtractSettings | None = None,
 ) -> Iterator[list[Quote]]:
     """Quotes per article, in input order; parses the units of many articles in one ``nlp.pipe``.
 
     ``min_confidence`` drops candidates below that score (``confidence.py``); 0 keeps them all.
+    ``settings`` (default ``DEFAULT_SETTINGS``) holds the rules' floors and switches.
     """
     nlp = nlp or get_nlp()
+    settings = settings or DEFAULT_SETTINGS
     batch: list[Article] = []
     for a in articles:
         batch.append(a)
         if len(batch) >= batch_size:
-            yield from _run_batch(batch, nlp, min_confidence)
+            yield from _run_batch(batch, nlp, min_confidence, settings)
             batch = []
     if batch:
-        yield from _run_batch(batch, nlp, min_confidence)
+        yield from _run_batch(batch, nlp, min_confidence, settings)
 
 
 LANGUAGES = frozenset({"en"})  # languages the extractor has a model and rules for
@@ -1030,7 +1037,7 @@ class _ParseError(Exception):
     """The shared parse stream broke: which article's unit caused it is not known."""
 
 
-def _plan(a: Article) -> _Job:
+def _plan(a: Article, settings: ExtractSettings) -> _Job:
     job = _Job(a)
     try:
         reason = extraction_gate(a)
@@ -1039,7 +1046,7 @@ def _plan(a: Article) -> _Job:
             return job
         a.extra.pop(NOT_EXTRACTED, None)
         job.pieces = pieces(a)
-        job.units = [units(a, p) if len(job.pieces) > 1 else units(a) for p in job.pieces]
+        job.units = [units(a, p if len(job.pieces) > 1 else None, settings=settings) for p in job.pieces]
     except Exception as exc:  # one bad article must not cost the batch
         job.fail(exc)
     return job
@@ -1052,7 +1059,9 @@ def _next_doc(docs: Iterator[Any]) -> Any:
         raise _ParseError(str(exc)) from exc
 
 
-def _extract_jobs(jobs: list[_Job], nlp: Any, min_confidence: float) -> Iterator[list[Quote]]:
+def _extract_jobs(
+    jobs: list[_Job], nlp: Any, min_confidence: float, settings: ExtractSettings
+) -> Iterator[list[Quote]]:
     """Quotes per job, the units of all of them parsed in one stream; a piece's Docs are dropped
     as soon as its quotes are made, so a long text never holds more than one piece's parse."""
     text_stream = (parser_text(j.article.text, u) for j in jobs if j.extracted for us in j.units for u in us)
@@ -1069,7 +1078,7 @@ def _extract_jobs(jobs: list[_Job], nlp: Any, min_confidence: float) -> Iterator
             if failed is not None:
                 continue
             try:
-                run = run or ArticleRun(job.article, job.pieces, min_confidence)
+                run = run or ArticleRun(job.article, job.pieces, min_confidence, settings)
                 quotes.extend(run.piece_quotes(i, parsed))
             except Exception as exc:  # an unexpected error in one article costs that article only
                 failed = exc
@@ -1077,12 +1086,14 @@ def _extract_jobs(jobs: list[_Job], nlp: Any, min_confidence: float) -> Iterator
         yield job.fail(failed) if failed is not None else quotes
 
 
-def _run_batch(batch: list[Article], nlp: Any, min_confidence: float) -> Iterator[list[Quote]]:
-    jobs = [_plan(a) for a in batch]
+def _run_batch(
+    batch: list[Article], nlp: Any, min_confidence: float, settings: ExtractSettings
+) -> Iterator[list[Quote]]:
+    jobs = [_plan(a, settings) for a in batch]
     i = 0
     while i < len(jobs):
         try:
-            for quotes in _extract_jobs(jobs[i:], nlp, min_confidence):
+            for quotes in _extract_jobs(jobs[i:], nlp, min_confidence, settings):
                 i += 1
                 yield quotes
         except _ParseError:
@@ -1091,6 +1102,6 @@ def _run_batch(batch: list[Article], nlp: Any, min_confidence: float) -> Iterato
             job = jobs[i]
             i += 1
             try:
-                yield from _extract_jobs([job], nlp, min_confidence)
+                yield from _extract_jobs([job], nlp, min_confidence, settings)
             except _ParseError as exc:
                 yield job.fail(exc.__cause__ or exc)

@@ -15,6 +15,7 @@ from onrecord.models import Span
 
 from .confidence import cue_class
 from .lexicon import CUE_NOUNS, HAND_CUES, cue_precision
+from .settings import DEFAULT_SETTINGS, ExtractSettings, Thresholds
 
 Token = Any  # spacy.tokens.Token
 
@@ -31,21 +32,6 @@ NOT_SOURCES = frozenset("image images photo photos source credit credits caption
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today yesterday".split())
 GLUED_PREPS = frozenset("on to as about".split())
 QUOTE_CHARS = frozenset('"\u201c\u201d\u201e\u00ab\u00bb')
-
-
-@dataclass
-class Thresholds:
-    """Cue-precision floors per kind of content; tuned on PolNeAR train."""
-
-    ccomp: float = 0.05
-    xcomp: float = 0.3
-    prep: float = 0.2
-    dobj: float = 0.3
-    bare: float = 0.5
-
-
-TH = Thresholds()
-REQUIRE_SUBJECT = True  # xcomp/prep/dobj cues need a subject (their own or a governing verb's)
 
 
 @dataclass
@@ -75,6 +61,7 @@ class Sent:
     span: Any  # spacy.tokens.Span
     base: int
     quoted: Callable[[int], bool] = _never  # is an article offset inside a quotation?
+    settings: ExtractSettings = DEFAULT_SETTINGS  # the floors and switches the rules read
 
     def start(self, t: Token) -> int:
         return self.base + t.idx
@@ -178,7 +165,7 @@ def cue_tokens(t: Token, subj: Token | None, extra: Iterable[Token] = ()) -> lis
     return toks
 
 
-def content_of(t: Token) -> tuple[list[Token], str, list[Token]]:
+def content_of(t: Token, floors: Thresholds) -> tuple[list[Token], str, list[Token]]:
     """Content tokens, how they were found, and extra cue tokens (a governing preposition)."""
     p = cue_precision(t.text)
     kids = list(t.children)
@@ -191,15 +178,15 @@ def content_of(t: Token) -> tuple[list[Token], str, list[Token]]:
                 if g.dep_ in ("acl", "relcl") and any(m.dep_ == "mark" and m.lower_ == "that" for m in g.children):
                     return list(g.subtree), "ccomp", []
     for c in kids:
-        if c.dep_ == "xcomp" and p >= TH.xcomp:
+        if c.dep_ == "xcomp" and p >= floors.xcomp:
             return list(c.subtree), "xcomp", []
     for c in kids:
-        if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i == t.i + 1 and p >= TH.prep:
+        if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i == t.i + 1 and p >= floors.prep:
             pobj = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
             if pobj:
                 return [x for g in pobj for x in g.subtree], "prep", [c]
     for c in kids:
-        if c.dep_ in ("dobj", "obj") and p >= TH.dobj and t.lower_ not in NO_DOBJ and c.tag_ != "PRP":
+        if c.dep_ in ("dobj", "obj") and p >= floors.dobj and t.lower_ not in NO_DOBJ and c.tag_ != "PRP":
             return list(c.subtree), "dobj", []
     return [], "bare", []
 
@@ -212,14 +199,14 @@ def _between_quotes(t: Token) -> bool:
     return prev in QUOTE_CHARS and (nxt in QUOTE_CHARS or nxt in (",", ":"))
 
 
-def _accept(t: Token, how: str, subj: Token | None) -> bool:
+def _accept(t: Token, how: str, subj: Token | None, settings: ExtractSettings) -> bool:
     p = cue_precision(t.text)
     if subj is None and t.tag_ == "VBG" and p >= 0.5 and _between_quotes(t):
         return True
-    floor = getattr(TH, how)
+    floor = getattr(settings.floors, how)
     if how == "ccomp" and subj is None and t.lower_ not in HAND_CUES:
         return p >= 0.3
-    if how == "bare" or (how != "ccomp" and REQUIRE_SUBJECT):
+    if how == "bare" or (how != "ccomp" and settings.require_subject):
         return subj is not None and p >= floor
     return p >= floor
 
@@ -233,9 +220,9 @@ def verb_rule(sent: Sent) -> Iterator[Candidate]:
             continue
         if sent.quoted(sent.start(t)):
             continue
-        content, how, extra = content_of(t)
+        content, how, extra = content_of(t, sent.settings.floors)
         subj, inherited = subject_of(t, sent)
-        if not _accept(t, how, subj):
+        if not _accept(t, how, subj, sent.settings):
             continue
         if how == "bare" and subj is not None:
             aside = parenthetical_content(sent, t, subj)
