@@ -22,6 +22,7 @@ from onrecord.queries import (
     period_counts,
 )
 from onrecord.store import Store
+from onrecord.store.schema import SCHEMA_VERSION
 from web_helpers import (
     Info,
     LinkResult,
@@ -294,7 +295,7 @@ def test_a_v6_store_gets_its_read_columns_and_indexes_on_open(demo_db: Path, tmp
     con.commit()
     con.close()
     store = Store(str(path))
-    assert store.schema_version() == 7
+    assert store.schema_version() == SCHEMA_VERSION >= 7
     after = store.list_quotes(QuoteFilter(speaker="jens-stoltenberg"), limit=100)
     assert [q["id"] for q in after] == [q["id"] for q in before] and after.total >= 3
     con = sqlite3.connect(path)
