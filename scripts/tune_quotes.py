@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Grid-search the cue-precision floors of ``onrecord.quotes.rules.TH`` on a PolNeAR train slice.
+"""Grid-search the cue-precision floors (``ExtractSettings.floors``) on a PolNeAR train slice.
 
     python scripts/tune_quotes.py [--articles 150]
 
@@ -13,11 +13,12 @@ import argparse
 import itertools
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from onrecord.models import Article
-from onrecord.quotes import rules as R
 from onrecord.quotes.extract import get_nlp, quotes_from, units
+from onrecord.quotes.settings import DEFAULT_SETTINGS, Thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 POLNEAR = ROOT.parent / "shared" / "corpora" / "polnear"
@@ -42,18 +43,16 @@ def main() -> None:
         recs = [json.loads(line) for _, line in zip(range(args.articles), f, strict=False)]
     arts = [Article(id=r["id"], text=r["text"]) for r in recs]
     nlp = get_nlp()
-    R.TH.ccomp = min(GRID["ccomp"])
     parsed = []
     for a in arts:
         us = units(a)
         parsed.append(list(zip(us, nlp.pipe([a.text[u.start : u.end] for u in us]), strict=True)))
     results = []
     for values in itertools.product(*GRID.values()):
-        for k, v in zip(GRID, values, strict=True):
-            setattr(R.TH, k, v)
+        settings = replace(DEFAULT_SETTINGS, floors=Thresholds(**dict(zip(GRID, values, strict=True))))
         preds = []
         for a, p in zip(arts, parsed, strict=True):
-            qs = quotes_from(a, p)
+            qs = quotes_from(a, p, settings=settings)
             preds.append(
                 {
                     "id": a.id,

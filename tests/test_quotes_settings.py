@@ -110,3 +110,13 @@ def test_two_configurations_run_side_by_side_in_one_process() -> None:
         got_a.append([(q.content.text, q.rule) for q in next(a)])
         got_b.append([(q.content.text, q.rule) for q in next(b)])
     assert got_a == want_default and got_b == want_strict
+
+
+def test_the_python_api_passes_settings_through() -> None:
+    import onrecord
+
+    text = "Port talks\n\nThe union threatened to strike over pay next week, its leader said.\n"
+    closed = ExtractSettings(floors=Thresholds(ccomp=2.0, xcomp=2.0, prep=2.0, dobj=2.0, bare=2.0), use_crf=False)
+    assert onrecord.extract(text).quotes  # the shipped floors find the quote
+    assert onrecord.extract(text, settings=closed).quotes == []  # floors no cue reaches find none
+    assert onrecord.extract(text).quotes == onrecord.extract(text, settings=DEFAULT_SETTINGS).quotes

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from onrecord.models import Article, Failure, Quote
 
 if TYPE_CHECKING:
+    from onrecord.quotes.settings import ExtractSettings
     from onrecord.store import Store
 
 ProgressFn = Callable[[int, str], None]  # (articles handled so far, current source)
@@ -58,11 +59,13 @@ class IngestSummary:
 
 
 def extract_articles(
-    articles: Iterable[Article], *, batch_size: int = 32, min_confidence: float | None = None
+    articles: Iterable[Article], *, batch_size: int = 32, min_confidence: float | None = None,
+    settings: ExtractSettings | None = None,
 ) -> Iterator[ExtractedArticle]:
     """Quotes for each article, batched through the NLP pipeline for speed.
 
-    ``min_confidence`` (default: the extractor's own) drops less certain quotes; 0 keeps all.
+    ``min_confidence`` (default: the extractor's own) drops less certain quotes; 0 keeps all;
+    ``settings`` (default: ``DEFAULT_SETTINGS``) are the extractor's floors and switches.
     """
     from functools import partial
 
@@ -70,7 +73,7 @@ def extract_articles(
     from onrecord.quotes.confidence import DEFAULT_MIN_CONFIDENCE
 
     floor = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
-    fn = partial(extract_quotes_batch, min_confidence=floor)
+    fn = partial(extract_quotes_batch, min_confidence=floor, settings=settings)
     buf: list[Article] = []
     for art in articles:
         buf.append(art)
@@ -86,12 +89,12 @@ def _extract_batch(buf: list[Article], fn: Callable[..., Iterator[list[Quote]]])
         yield ExtractedArticle(art, quotes)
 
 
-def extract_text(text: str, **metadata: Any) -> ExtractedArticle:
+def extract_text(text: str, *, settings: ExtractSettings | None = None, **metadata: Any) -> ExtractedArticle:
     """The whole article pipeline over one text, without a database."""
     from onrecord.ingest import article_from_text
 
     article = article_from_text(text, **metadata)
-    return next(extract_articles([article]))
+    return next(extract_articles([article], settings=settings))
 
 
 def ingest(

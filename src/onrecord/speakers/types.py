@@ -76,10 +76,9 @@ class VariantDiff:
 
     def render(self) -> str:
         """``same [-removed-] {+added+}``: one readable line for a terminal."""
-        out = []
-        for t in self.tokens:
-            out.append(t.text if t.tag == "same" else f"[-{t.text}-]" if t.tag == "removed" else f"{{+{t.text}+}}")
-        return " ".join(out)
+        from onrecord.speakers.statements import diff_line  # statements imports these types
+
+        return diff_line(self.tokens)
 
 
 @dataclass
