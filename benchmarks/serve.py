@@ -597,7 +597,8 @@ def profile(db: str, eps: list[Endpoint], top: int = 15) -> None:
     try:
         for ep in eps:
             asyncio.run(one(ep.onrecord[0]))  # warm: connection, compiled statements, imports
-            path = ep.onrecord[1 % len(ep.onrecord)]  # its first request: no cache of it yet
+            # Its first request, no cache of it yet: not the path --count-sql used (its caches are full).
+            path = ep.onrecord[2 % len(ep.onrecord)]
             prof = cProfile.Profile()
             prof.enable()
             status, took = asyncio.run(one(path))
