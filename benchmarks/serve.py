@@ -37,6 +37,11 @@ speaker page
               article shown by title (its foreign-key label). Facet suggestions are off
               (``suggest_facets off``: onrecord suggests none); ``sql_time_limit_ms 5000``.
 
+``--workers N`` runs N onrecord server processes. With N > 1, uvicorn 0.54 binds the
+listening socket itself and leaves TCP_NODELAY off on the connections it accepts (Linux; its
+issue #3149): every keep-alive request after the first then waits ~40 ms for a delayed ACK,
+which the 1-client rows show as a floor.
+
 ``--backend postgres`` serves onrecord from PostgreSQL (``--pg-url``, default
 ``$ONRECORD_TEST_PG`` or the repo's ``.pg-url``; the benchmark works in databases of its
 own, ``onrecord_bench_cache`` and ``onrecord_bench``), and datasette, which only reads
