@@ -302,3 +302,32 @@ def test_a_v6_store_gets_its_read_columns_and_indexes_on_open(demo_db: Path, tmp
     assert con.execute("SELECT count(*) FROM quotes WHERE quote_date IS NULL").fetchone()[0] == 0
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"ix_quotes_date", "ix_quote_speakers_page", "ix_quote_speakers_periods", "ix_statements_date"} <= names
+
+
+def test_serve_runs_several_workers_over_one_store(demo_db: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([*ONRECORD, "serve", "--db", str(demo_db), "--port", str(port), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
+                    stats = c.get("/api/stats").json()
+                    pages = [c.get("/api/quotes", params={"limit": 2}).status_code for _ in range(6)]
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        assert stats == Store(str(demo_db)).stats() and pages == [200] * 6
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "with 2 worker processes" in err

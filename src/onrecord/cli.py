@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -860,7 +861,21 @@ def serve(
         os.environ["ONRECORD_WRITE_TOKEN"] = write_token
     else:
         os.environ.pop("ONRECORD_WRITE_TOKEN", None)
-    uvicorn.run("onrecord.api:app_from_env", factory=True, host=host, port=port, workers=n, log_level="info")
+    app_path = "onrecord.api:app_from_env"
+    if n == 1:
+        uvicorn.run(app_path, factory=True, host=host, port=port, log_level="info")
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(app_path, factory=True, host=host, port=port, workers=n, log_level="info")
+    sock = config.bind_socket()
+    # Accepted connections inherit this: without it uvicorn's workers answer each keep-alive
+    # request about 40 ms late (Nagle's algorithm meets delayed ACKs; uvicorn issue #3149).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
 
 
 def main() -> None:
