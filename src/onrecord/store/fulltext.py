@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select, text, update
@@ -91,6 +92,73 @@ def search_order(conn: Connection, fq: str, *, other_reports: bool = True) -> ar
         text(cte + " SELECT rid, direct FROM expanded ORDER BY grp, sub, rid"), {"fq": fq, "cap": RANKED_CAP}
     )
     return array("q", (rid if direct else -rid for rid, direct in rows))
+
+
+@dataclass
+class RankedHits:
+    """What an unfiltered search page needs: the ranked hits and the size of each one's group
+    (1, or every report of its statement), so a page reads only the statements it shows."""
+
+    hits: list[tuple[int, str | None]]  # (quote rowid, statement id) by rank
+    groups: list[tuple[int, str | None, int]]  # (first hit rowid, statement id, rows in the group)
+    hit_set: frozenset[int]
+
+    @property
+    def total(self) -> int:
+        return sum(size for _, _, size in self.groups)
+
+
+def ranked_hits(conn: Connection, fq: str) -> RankedHits:
+    rows = conn.execute(
+        text(
+            "SELECT h.rid, q.statement_id FROM (SELECT rowid AS rid, rank FROM quotes_fts "
+            "WHERE quotes_fts MATCH :fq ORDER BY rank LIMIT :cap) h JOIN quotes q ON q.rowid = h.rid ORDER BY h.rank"
+        ),
+        {"fq": fq, "cap": RANKED_CAP},
+    ).all()
+    hits = [(r[0], r[1]) for r in rows]
+    sids = sorted({sid for _, sid in hits if sid})
+    sizes: dict[str, int] = {}
+    if sids:
+        sizes = dict(
+            conn.execute(
+                text(
+                    "SELECT statement_id, count(*) FROM quotes "
+                    "WHERE statement_id IN (SELECT value FROM json_each(:sids)) GROUP BY statement_id"
+                ),
+                {"sids": json.dumps(sids)},
+            ).all()
+        )
+    groups: list[tuple[int, str | None, int]] = []
+    seen: set[str] = set()
+    for rid, sid in hits:
+        if sid is None:
+            groups.append((rid, None, 1))
+        elif sid not in seen:
+            seen.add(sid)
+            groups.append((rid, sid, sizes.get(sid, 1)))
+    return RankedHits(hits, groups, frozenset(rid for rid, _ in hits))
+
+
+def page_of(conn: Connection, ranked: RankedHits, *, limit: int, offset: int) -> list[int]:
+    """The rowids of one page in search order (negative: found through its statement)."""
+    out: list[int] = []
+    start = 0
+    for first, sid, size in ranked.groups:
+        if start >= offset + limit:
+            break
+        if start + size > offset:
+            if sid is None:
+                members = [first]
+            else:
+                others = conn.execute(
+                    text("SELECT rowid FROM quotes WHERE statement_id = :s ORDER BY rowid"), {"s": sid}
+                ).scalars().all()
+                members = [first, *(r for r in others if r != first)]
+            lo, hi = max(0, offset - start), min(len(members), offset + limit - start)
+            out += [r if r in ranked.hit_set else -r for r in members[lo:hi]]
+        start += size
+    return out
 
 
 def filtered_positions(conn: Connection, order: array[int], where_sql: str, params: dict[str, Any]) -> array[int]:

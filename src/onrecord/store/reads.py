@@ -462,8 +462,12 @@ class Reads(StoreBase):
             return SearchResult(query, Page([], 0, limit, offset), [])
         rowid = literal_column("quotes.rowid")
         with self.engine.connect() as conn:
-            order = self._search_order(conn, fq, flt, other_reports)
-            page_ids = order[offset : offset + limit].tolist()
+            if flt or not other_reports:
+                order = self._search_order(conn, fq, flt, other_reports)
+                page_ids, total = order[offset : offset + limit].tolist(), len(order)
+            else:  # the common case: no filter, so only the page's statements are read
+                ranked = self._ranked_hits(conn, fq)
+                page_ids, total = fulltext.page_of(conn, ranked, limit=limit, offset=offset), ranked.total
             rids = [abs(r) for r in page_ids]
             rows = conn.execute(
                 select(rowid.label("_rowid"), *_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(rowid.in_(rids))
@@ -483,7 +487,15 @@ class Reads(StoreBase):
             # A report of a matching statement printed in other words (another translation).
             d["matched_via"] = "text" if signed > 0 else "statement"
             items.append(d)
-        return SearchResult(query, Page(items, len(order), limit, offset), articles)
+        return SearchResult(query, Page(items, total, limit, offset), articles)
+
+    def _ranked_hits(self, conn: Connection, fq: str) -> fulltext.RankedHits:
+        key = (fulltext.search_revision(conn), "ranked", fq)
+        ranked = self._search_cache.get(key)
+        if ranked is None:
+            ranked = fulltext.ranked_hits(conn, fq)
+            self._search_cache.put(key, ranked)
+        return ranked
 
     def _pg_search(
         self, query: str, flt: QuoteFilter, *, limit: int, offset: int, other_reports: bool
