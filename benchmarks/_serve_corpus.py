@@ -38,6 +38,7 @@ from onrecord.folding import fold
 from onrecord.models import Article, Quote, RoleSpan, Span, SpeakerRef
 from onrecord.store import Store
 from onrecord.store import schema as t
+from onrecord.store.rows import quote_insert_row
 
 try:
     from onrecord.store import fulltext
@@ -221,24 +222,7 @@ def _article_row(a: Article, seq: int, story: str, now: str) -> dict[str, Any]:
 
 def _quote_row(a: Article, q: Quote) -> dict[str, Any]:
     """What ``Store.add_article`` writes for a quote."""
-    return {
-        "id": q.id,
-        "article_id": a.id,
-        "kind": q.kind,
-        "start": q.start,
-        "content_text": q.content.text,
-        "content_spans": [s.to_list() for s in q.content.spans],
-        "cue_text": q.cue.text if q.cue else None,
-        "cue_spans": [s.to_list() for s in q.cue.spans] if q.cue else None,
-        "source_text": q.source.text if q.source else None,
-        "source_spans": [s.to_list() for s in q.source.spans] if q.source else None,
-        "speakers": [s.to_dict() for s in q.speakers],
-        "confidence": q.confidence,
-        "sentence": q.sentence.to_list() if q.sentence else None,
-        "speaker_names": "; ".join(s.name for s in q.speakers),
-        "act": q.act,
-        "rule": q.rule,
-    }
+    return quote_insert_row(a, q)
 
 
 @dataclass

@@ -88,3 +88,25 @@ def quote_from_row(m: Any) -> Quote:
         rule=m.get("rule") or "",
     )
 
+
+def quote_insert_row(article: Article, q: Quote) -> dict[str, Any]:
+    """The row of ``quotes`` a new quote is stored as (link columns filled later by linking)."""
+    return {
+        "id": q.id,
+        "article_id": article.id,
+        "kind": q.kind,
+        "start": q.start,
+        "content_text": q.content.text,
+        "content_spans": [s.to_list() for s in q.content.spans],
+        "cue_text": q.cue.text if q.cue else None,
+        "cue_spans": [s.to_list() for s in q.cue.spans] if q.cue else None,
+        "source_text": q.source.text if q.source else None,
+        "source_spans": [s.to_list() for s in q.source.spans] if q.source else None,
+        "speakers": [s.to_dict() for s in q.speakers],
+        "confidence": q.confidence,
+        "sentence": q.sentence.to_list() if q.sentence else None,
+        "speaker_names": "; ".join(s.name for s in q.speakers),
+        "act": q.act,
+        "rule": q.rule,
+        "quote_date": article.published,  # until linking reads a said date
+    }

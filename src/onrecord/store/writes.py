@@ -18,7 +18,7 @@ from onrecord.store import fulltext
 from onrecord.store import schema as t
 from onrecord.store.engine import ArticleRejected, StoreBase, _mark_changed, _meta_int, _now, _set_meta
 from onrecord.store.links import write_link_result
-from onrecord.store.rows import jsonable
+from onrecord.store.rows import jsonable, quote_insert_row
 
 
 class Writes(StoreBase):
@@ -121,31 +121,9 @@ class Writes(StoreBase):
         return True
 
     def _insert_quotes(self, conn: Connection, article: Article, quotes: Sequence[Quote]) -> None:
-        rows = [
-            {
-                "id": q.id,
-                "article_id": article.id,
-                "kind": q.kind,
-                "start": q.start,
-                "content_text": q.content.text,
-                "content_spans": [s.to_list() for s in q.content.spans],
-                "cue_text": q.cue.text if q.cue else None,
-                "cue_spans": [s.to_list() for s in q.cue.spans] if q.cue else None,
-                "source_text": q.source.text if q.source else None,
-                "source_spans": [s.to_list() for s in q.source.spans] if q.source else None,
-                "speakers": [s.to_dict() for s in q.speakers],
-                "confidence": q.confidence,
-                "sentence": q.sentence.to_list() if q.sentence else None,
-                "speaker_names": "; ".join(s.name for s in q.speakers),
-                "act": q.act,
-                "rule": q.rule,
-                "quote_date": article.published,  # until linking reads a said date
-            }
-            for q in quotes
-        ]
-        if not rows:
-            return
-        conn.execute(_INSERT_QUOTE, rows)
+        rows = [quote_insert_row(article, q) for q in quotes]
+        if rows:
+            conn.execute(_INSERT_QUOTE, rows)
 
     def replace_quotes(self, article: Article, quotes: Sequence[Quote], conn: Connection | None = None) -> None:
         """Swap an article's quotes for new ones (reprocess), atomically."""
