@@ -9,6 +9,7 @@ import re
 import numpy as np
 from datasketch import MinHash
 
+from dedup_helpers import stored_state
 from onrecord.dedup import ArticleState, Deduplicator, DedupResult
 from onrecord.dedup import minhash as mh
 from onrecord.models import Article
@@ -38,18 +39,6 @@ def edit(text: str, every: int = 60) -> str:
     for i in range(0, len(words), every):
         words[i] = "edited"
     return " ".join(words) + " (Reporting by a wire agency.)"
-
-
-def stored_state(r: DedupResult) -> ArticleState:
-    """What ingest stores for a result and feeds back to ``load`` (see ``pipeline.ingest``)."""
-    return ArticleState(
-        article_id=r.article_id,
-        signature=r.signature,
-        published=r.published,
-        duplicate_of=r.duplicate_of if r.kind == "near" else None,
-        story_id=r.story_id,
-        story_features=r.story_features,
-    )
 
 
 def add(d: Deduplicator, article: Article) -> DedupResult:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from onrecord.dedup import ArticleState, Deduplicator, DedupResult
+from dedup_helpers import stored_state
+from onrecord.dedup import Deduplicator
 from onrecord.dedup.features import content_words, entities, iso_day
 from onrecord.models import Article, SkipRange
 
@@ -27,18 +28,6 @@ SEED_DATES = {
 def body_of(article: Article) -> str:
     text = " ".join(s.slice(article.text) for s in article.body_ranges())
     return _SPACE.sub(" ", text.casefold()).strip()
-
-
-def stored_state(r: DedupResult) -> ArticleState:
-    """What ingest stores for a result and feeds back to ``load`` (see ``pipeline.ingest``)."""
-    return ArticleState(
-        article_id=r.article_id,
-        signature=r.signature,
-        published=r.published,
-        duplicate_of=r.duplicate_of if r.kind == "near" else None,
-        story_id=r.story_id,
-        story_features=r.story_features,
-    )
 
 
 def seed_article(path: Path) -> Article:
