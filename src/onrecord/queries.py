@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypedDict, TypeVar, get_args
@@ -422,12 +422,6 @@ def period_counts(rows: Iterable[tuple[str | None, str | None, str]], group: Per
         b = bucket(when, group)
         counts[b] = counts.get(b, 0) + 1
     return [{"period": k, "count": v} for k, v in sorted(counts.items())]
-
-
-def filter_from_params(params: Mapping[str, str], *, names: Iterable[str] | None = None) -> QuoteFilter:
-    """A filter from URL-style parameters (the web's query string; the CLI's options)."""
-    wanted = set(names) if names is not None else {f.name for f in dataclasses.fields(QuoteFilter)}
-    return QuoteFilter.parse(**{k: v for k, v in params.items() if k in wanted})
 
 
 __all__ = [
