@@ -7,8 +7,9 @@ same rows), copies it for the run, and serves that one file twice: with onrecord
 ``--workers``) and with datasette (``datasette serve``; ``-i`` immutable when nothing
 ingests). Each cell drives one server with 1 or 16 concurrent clients (httpx, one thread
 and one keep-alive connection each) for ``--seconds`` while a second process keeps
-ingesting articles into the database being served (``Store.add_article`` and
-``Store.refresh_search_index`` per article; ``--no-ingest`` turns it off). Cells of the two
+ingesting articles into the database being served (``Store.add_article`` per article, and
+the search index refreshed as ``onrecord ingest`` refreshes it, every ``--search-refresh``
+seconds, 5 by default; 0 refreshes after every article; ``--no-ingest`` turns it off). Cells of the two
 servers alternate, so each pair runs under the same conditions.
 
 What each row compares (the closest equal work; every path is requested once per server
@@ -105,6 +106,7 @@ from _serve_corpus import (  # noqa: E402
     generate_article,
     speaker_names,
 )
+from onrecord.pipeline import SEARCH_REFRESH_SECONDS, SearchRefresher  # noqa: E402
 from onrecord.store import Store  # noqa: E402
 from onrecord.store.schema import SCHEMA_VERSION  # noqa: E402
 
@@ -310,9 +312,11 @@ def start_datasette(path: Path, immutable: bool, logdir: Path, *, trace: bool = 
 
 
 # ---------------------------------------------------------------- ingest
-def _ingest_forever(db: str, active: Any, stop: Any, counter: Any) -> None:
-    """Writes new articles (one transaction each, then the search index) while ``active`` is set."""
+def _ingest_forever(db: str, active: Any, stop: Any, counter: Any, refresh: float) -> None:
+    """Writes new articles (one transaction each) while ``active`` is set, making them searchable
+    as ``onrecord ingest`` does (``SearchRefresher``: every ``SEARCH_REFRESH_SECONDS``)."""
     store = Store(db)
+    refresher = SearchRefresher(store, refresh)
     cast = Cast(speaker_names(200))
     i = 0
     while not stop.is_set():
@@ -320,7 +324,7 @@ def _ingest_forever(db: str, active: Any, stop: Any, counter: Any) -> None:
             continue
         g = generate_article(os.getpid(), i, cast, salt=f"live-{os.getpid()}-")
         store.add_article(g.article, g.quotes)
-        store.refresh_search_index()
+        refresher.maybe()
         i += 1
         with counter.get_lock():
             counter.value += 1
@@ -635,6 +639,8 @@ def main() -> None:
     ap.add_argument("--max-requests", type=int, default=20_000, help="per measurement cell")
     ap.add_argument("--workers", type=int, default=1, help="onrecord server processes")
     ap.add_argument("--no-ingest", action="store_true", help="measure without a concurrent ingest")
+    ap.add_argument("--search-refresh", type=float, default=SEARCH_REFRESH_SECONDS,
+                    help="seconds between the ingest's search-index refreshes (0: after every article)")
     ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite", help="onrecord's database")
     ap.add_argument("--pg-url", default=default_pg_url(), help="PostgreSQL server (default $ONRECORD_TEST_PG, .pg-url)")
     ap.add_argument("--builder", choices=["auto", "store", "bulk"], default="auto",
@@ -697,7 +703,8 @@ def main() -> None:
         if not args.no_ingest:
             for db in dict.fromkeys([onrecord_db, str(sqlite_db)]):
                 active, counter = ctx.Event(), ctx.Value("i", 0)
-                proc = ctx.Process(target=_ingest_forever, args=(db, active, stop, counter), daemon=True)
+                proc = ctx.Process(target=_ingest_forever, args=(db, active, stop, counter, args.search_refresh),
+                                   daemon=True)
                 proc.start()
                 writers[db] = Writer(proc, active, counter)
                 active.set()  # the warm-up runs with the ingest on
@@ -720,7 +727,8 @@ def main() -> None:
     if args.backend == "postgres":
         print("datasette reads SQLite only: its rows are the same corpus in SQLite, so the ratios compare "
               "onrecord on PostgreSQL with datasette on SQLite")  # fmt: skip
-    print(f"ingest running: {'no' if args.no_ingest else 'yes, into the database being served'}; "
+    ingesting = f"yes, into the database being served, search index refreshed every {args.search_refresh:g} s"
+    print(f"ingest running: {'no' if args.no_ingest else ingesting}; "
           f"{args.seconds:g} s per cell; clients: httpx threads in the benchmark's own process; "
           f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after; "
           f"paths: {len(QUERIES)} queries, {len(speakers)} speakers, each requested once before measuring")  # fmt: skip

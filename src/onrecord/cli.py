@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from onrecord.output import FORMATS, dumps, emit, print_kv, shorten
+from onrecord.pipeline import SEARCH_REFRESH_SECONDS
 from onrecord.queries import ArticleFilter, InvalidFilter, QuoteFilter, StatementFilter, parse_period
 from onrecord.store import Store, StoreError
 
@@ -146,6 +147,9 @@ def ingest(
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20_000_000,
     no_extract: Annotated[bool, typer.Option("--no-extract", help="Store articles without extracting quotes.")] = False,
     no_link: Annotated[bool, typer.Option("--no-link", help="Skip speaker/statement linking afterwards.")] = False,
+    search_refresh: Annotated[
+        float, typer.Option(min=0.0, help="Make stored articles searchable every this many seconds while running.")
+    ] = SEARCH_REFRESH_SECONDS,
     fmt: TableJsonOpt = "table",
 ) -> None:
     """Read articles (text, HTML, JSONL, RSS/Atom, WARC), deduplicate, extract quotes and store them.
@@ -171,6 +175,7 @@ def ingest(
                 progress=progress,
                 on_failure=on_failure,
                 stdin=sys.stdin if "-" in paths else None,
+                search_refresh=search_refresh,
             )
     except KeyboardInterrupt:
         err.print(f"interrupted: {store.count('articles')} articles are stored; run the same command to resume")

@@ -97,6 +97,35 @@ def extract_text(text: str, *, settings: ExtractSettings | None = None, **metada
     return next(extract_articles([article], settings=settings))
 
 
+SEARCH_REFRESH_SECONDS = 5.0  # how far search may lag behind a running ingest
+
+
+class SearchRefresher:
+    """Makes what a running ingest stored searchable every ``interval`` seconds.
+
+    Indexing in bulk is cheaper than per article, and each refresh changes the search revision,
+    so the order of every cached search is computed again: refreshing after each article would
+    make every search of a busy store cold. Search engines do the same (Elasticsearch's
+    ``refresh_interval``, 1 s by default). A run always refreshes once more at its end.
+    """
+
+    def __init__(self, store: Store, interval: float = SEARCH_REFRESH_SECONDS) -> None:
+        self.store = store
+        self.interval = interval
+        self._last = time.monotonic()
+
+    def maybe(self) -> bool:
+        """Refresh if ``interval`` seconds have passed since the last refresh; True if it did."""
+        if time.monotonic() - self._last < self.interval:
+            return False
+        self.now()
+        return True
+
+    def now(self) -> None:
+        self.store.refresh_search_index()
+        self._last = time.monotonic()
+
+
 def ingest(
     paths: Iterable[str],
     store: Store,
@@ -108,11 +137,13 @@ def ingest(
     on_failure: Callable[[Failure], None] | None = None,
     stdin: Any = None,
     batch_size: int = 32,
+    search_refresh: float = SEARCH_REFRESH_SECONDS,
 ) -> IngestSummary:
     """Read, deduplicate, extract and store; each article commits on its own.
 
     An interrupted run keeps every article committed before the interruption
-    and none half-written; running it again adds nothing already stored.
+    and none half-written; running it again adds nothing already stored. What is
+    stored becomes searchable every ``search_refresh`` seconds and at the end.
     """
     from onrecord.dedup import ArticleState, Deduplicator
     from onrecord.ingest import normalise_body, read_inputs
@@ -120,7 +151,8 @@ def ingest(
 
     t0 = time.perf_counter()
     summary = IngestSummary()
-    store.refresh_search_index()  # repairs the index after an interrupted run
+    refresher = SearchRefresher(store, search_refresh)
+    refresher.now()  # repairs the index after an interrupted run
     dedup = Deduplicator()
     dedup.load(
         ArticleState(
@@ -166,6 +198,7 @@ def ingest(
             summary.quotes += len(done.quotes)
         pending.clear()
         pending_ids.clear()
+        refresher.maybe()
 
     def fail(failure: Failure) -> None:
         summary.failed.append(failure)
@@ -198,7 +231,7 @@ def ingest(
         if len(pending) >= batch_size:
             flush()
     flush()
-    store.refresh_search_index()
+    refresher.now()
     # Also when nothing is new: an earlier run may have been killed before its linking finished.
     if link and (summary.new or store.link_due()):
         relink(store)

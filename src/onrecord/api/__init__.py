@@ -21,7 +21,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from onrecord import __version__, charts
+from onrecord import __version__
 from onrecord.api.routes import UPLOAD_OVERHEAD
 from onrecord.api.routes import router as api_router
 from onrecord.queries import InvalidFilter
@@ -206,8 +206,6 @@ def app_from_env() -> FastAPI:
     """The app ``onrecord serve`` runs in each worker process: the store is ``$ONRECORD_DB``,
     ingest is on when ``$ONRECORD_WRITE_TOKEN`` is set, the upload cap is ``$ONRECORD_MAX_UPLOAD`` bytes."""
     cap = os.environ.get("ONRECORD_MAX_UPLOAD", "")
-    # Each worker process loads the chart stack in the background, not on its first speaker page.
-    threading.Thread(target=charts.warm_up, name="onrecord-chart-warm-up", daemon=True).start()
     return create_app(
         Store(os.environ.get("ONRECORD_DB"), create=False),
         write_token=os.environ.get("ONRECORD_WRITE_TOKEN") or None,

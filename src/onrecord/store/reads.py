@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Text, and_, cast, func, literal_column, or_, select, text
@@ -51,14 +51,19 @@ _WHEN = t.quotes.c.quote_date  # said date, else the article's date (kept by the
 _NAMED = sqlite.dialect(paramstyle="named")  # compiles a filter into the text of an FTS query
 _REVISION = select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(["revision", "changes", "linked"]))
 SEARCH_CACHE_SIZE = 64  # search orders kept per process, per store revision of the full-text index
+PAGE_CACHE_SIZE = 256  # whole search pages (a few kB each), the same way
 
 
 class _SearchCache:
-    """Search orders by (search revision, query, filter): a popular query is ranked once per index change."""
+    """Search orders and pages by (search revision, query, filter, ...): a popular query is ranked
+    once per index change, and threads asking for the same key at once wait for one computation
+    instead of each ranking it (a burst of clients after every refresh of the index)."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = SEARCH_CACHE_SIZE) -> None:
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._size = size
         self._lock = threading.Lock()
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
 
     def get(self, key: tuple[Any, ...]) -> Any:
         with self._lock:
@@ -70,8 +75,25 @@ class _SearchCache:
     def put(self, key: tuple[Any, ...], value: Any) -> None:
         with self._lock:
             self._items[key] = value
-            while len(self._items) > SEARCH_CACHE_SIZE:
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
                 self._items.popitem(last=False)
+
+    def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        found = self.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:
+            found = self.get(key)  # computed by the thread that held the gate
+            if found is None:
+                found = compute()
+                self.put(key, found)
+        with self._lock:
+            if self._computing.get(key) is gate:
+                del self._computing[key]
+        return found
 
 
 def _newest_first(dialect: str) -> tuple[Any, ...]:
@@ -87,6 +109,7 @@ class Reads(StoreBase):
     def __init__(self, db: str | None = None, *, create: bool = True) -> None:
         super().__init__(db, create=create)
         self._search_cache = _SearchCache()
+        self._page_cache = _SearchCache(PAGE_CACHE_SIZE)
 
     # ------------------------------------------------------------ revision
     def revision(self) -> str:
@@ -450,30 +473,51 @@ class Reads(StoreBase):
         """Ranked full-text search over quotes (and articles) with highlighted snippets.
 
         SQLite: FTS5, each hit followed by the other reports of its statement (unless not
-        ``other_reports``). The order of all matches is computed once per change of the index
+        ``other_reports``); PostgreSQL: its tsvector index, in the same order rules. The order
+        of all matches, and each page asked for, are computed once per change of the index
         (``fulltext.search_revision``) and kept; a page then reads only its own rows.
-        PostgreSQL: case-insensitive substring match, newest first.
         """
         flt = (flt or QuoteFilter()).replace(q=None)
-        if not self.is_sqlite:
-            return self._pg_search(query, flt, limit=limit, offset=offset, other_reports=other_reports)
         fq = fulltext.fts_query(query)
         if not fq:
             return SearchResult(query, Page([], 0, limit, offset), [])
-        rowid = literal_column("quotes.rowid")
         with self.engine.connect() as conn:
-            if flt or not other_reports:
-                order = self._search_order(conn, fq, flt, other_reports)
-                page_ids, total = order[offset : offset + limit].tolist(), len(order)
-            else:  # the common case: no filter, so only the page's statements are read
-                ranked = self._ranked_hits(conn, fq)
-                page_ids, total = fulltext.page_of(conn, ranked, limit=limit, offset=offset), ranked.total
-            rids = [abs(r) for r in page_ids]
-            rows = conn.execute(
-                select(rowid.label("_rowid"), *_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(rowid.in_(rids))
-            ).all() if rids else []
-            snips = fulltext.quote_snippets(conn, fq, rids)
-            articles = self._article_hits(conn, fq, limit) if with_articles else []
+            # One page per index change: the key holds everything the page depends on.
+            key = (fulltext.search_revision(conn), fq, flt.cache_key(), limit, offset, with_articles, other_reports)
+            if self.is_sqlite:
+                found = self._page_cache.get_or_compute(
+                    key, lambda: self._search_page(conn, query, fq, flt, limit, offset, with_articles, other_reports)
+                )
+            else:
+                found = self._page_cache.get_or_compute(
+                    key, lambda: self._pg_search(conn, query, fq, flt, limit=limit, offset=offset,
+                                                 other_reports=other_reports),
+                )
+        # Callers may annotate the rows they get; the cached ones stay as computed.
+        page = found.quotes
+        return SearchResult(
+            query,
+            Page([dict(r) for r in page.items], page.total, page.limit, page.offset),  # type: ignore[misc]
+            [dict(a) for a in found.articles],
+        )
+
+    def _search_page(
+        self, conn: Connection, query: str, fq: str, flt: QuoteFilter, limit: int, offset: int,
+        with_articles: bool, other_reports: bool,
+    ) -> SearchResult:
+        rowid = literal_column("quotes.rowid")
+        if flt or not other_reports:
+            order = self._search_order(conn, fq, flt, other_reports)
+            page_ids, total = order[offset : offset + limit].tolist(), len(order)
+        else:  # the common case: no filter, so only the page's statements are read
+            ranked = self._ranked_hits(conn, fq)
+            page_ids, total = fulltext.page_of(conn, ranked, limit=limit, offset=offset), ranked.total
+        rids = [abs(r) for r in page_ids]
+        rows = conn.execute(
+            select(rowid.label("_rowid"), *_QUOTE_COLUMNS).select_from(_QUOTE_JOIN).where(rowid.in_(rids))
+        ).all() if rids else []
+        snips = fulltext.quote_snippets(conn, fq, rids)
+        articles = self._article_hits(conn, fq, limit) if with_articles else []
         by_rowid = {r._mapping["_rowid"]: r._mapping for r in rows}
         items: list[QuoteRow] = []
         for signed in page_ids:
@@ -498,28 +542,25 @@ class Reads(StoreBase):
         return ranked
 
     def _pg_search(
-        self, query: str, flt: QuoteFilter, *, limit: int, offset: int, other_reports: bool
+        self, conn: Connection, query: str, fq: str, flt: QuoteFilter, *, limit: int, offset: int,
+        other_reports: bool,
     ) -> SearchResult:
         """PostgreSQL: the tsvector index ranks (``ts_rank``), in the same order rules as FTS5."""
-        fq = fulltext.fts_query(query)  # the same words and phrases SQLite would search for
-        if not fq:
-            return SearchResult(query, Page([], 0, limit, offset), [])
-        with self.engine.connect() as conn:
-            key = (fulltext.search_revision(conn), "pg", fq, other_reports, flt.cache_key())
-            order = self._search_cache.get(key)
-            if order is None:
-                order = fulltext.pg_search_order(conn, fq, other_reports=other_reports)
-                if flt:
-                    ids = [qid for qid, _ in order]
-                    kept = set(conn.execute(
-                        select(t.quotes.c.id).select_from(_QUOTE_JOIN)
-                        .where(self._quote_where(conn, flt), t.quotes.c.id.in_(ids))
-                    ).scalars())
-                    order = [(qid, direct) for qid, direct in order if qid in kept]
-                self._search_cache.put(key, order)
-            page = order[offset : offset + limit]
-            rows = self.get_quotes([qid for qid, _ in page], conn=conn)
-            snips = fulltext.pg_snippets(conn, fq, [qid for qid, _ in page])
+        key = (fulltext.search_revision(conn), "pg", fq, other_reports, flt.cache_key())
+        order = self._search_cache.get(key)
+        if order is None:
+            order = fulltext.pg_search_order(conn, fq, other_reports=other_reports)
+            if flt:
+                ids = [qid for qid, _ in order]
+                kept = set(conn.execute(
+                    select(t.quotes.c.id).select_from(_QUOTE_JOIN)
+                    .where(self._quote_where(conn, flt), t.quotes.c.id.in_(ids))
+                ).scalars())
+                order = [(qid, direct) for qid, direct in order if qid in kept]
+            self._search_cache.put(key, order)
+        page = order[offset : offset + limit]
+        rows = self.get_quotes([qid for qid, _ in page], conn=conn)
+        snips = fulltext.pg_snippets(conn, fq, [qid for qid, _ in page])
         items: list[QuoteRow] = []
         for qid, direct in page:
             if qid in rows:
