@@ -241,6 +241,72 @@ def test_keyset_pages_walk_the_same_order_as_offset_pages(statement_store: Store
     assert bad.status_code == 422 and "cursor" in bad.json()["message"]
 
 
+def test_a_cached_search_page_follows_the_index_and_is_not_shared_with_callers(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "c.db"))
+    first = make_article('"The lighthouse stays open," she said.', title="A", outlet="Outlet A", published="2024-01-02")
+    store.add_article(first, [make_quote(first, 0, "The lighthouse stays open", speaker="Ana Petrov")])
+    store.refresh_search_index()
+    page = store.search("lighthouse")
+    assert page.quotes.total == 1
+    page.quotes.items[0]["content"] = "changed by a caller"
+    page.quotes.items.clear()
+    assert store.search("lighthouse").quotes.items[0]["content"]["text"] == "The lighthouse stays open"
+    second = make_article('"The lighthouse will close," he said.', title="B", outlet="Outlet B", published="2024-02-03")
+    store.add_article(second, [make_quote(second, 0, "The lighthouse will close", speaker="Ivo Marin")])
+    assert store.search("lighthouse").quotes.total == 1  # stored, not yet indexed: what searches see is unchanged
+    store.refresh_search_index()
+    assert store.search("lighthouse").quotes.total == 2
+    assert Store(store.url).search("lighthouse").quotes.total == 2  # and so does another process's store
+
+
+def test_threads_asking_for_one_uncached_search_rank_it_once(statement_store: Store, monkeypatch: Any) -> None:
+    import threading
+
+    from onrecord.store import fulltext
+
+    calls: list[str] = []
+    real = fulltext.ranked_hits
+    gate = threading.Event()
+
+    def slow_ranked_hits(conn: Any, fq: str) -> Any:
+        calls.append(fq)
+        gate.wait(5)  # every thread has asked before the first answer comes
+        return real(conn, fq)
+
+    monkeypatch.setattr(fulltext, "ranked_hits", slow_ranked_hits)
+    fresh = Store(statement_store.url)
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(fresh.search("ferry").quotes.total)) for _ in range(6)]
+    for th in threads:
+        th.start()
+    threading.Timer(0.5, gate.set).start()
+    for th in threads:
+        th.join(10)
+    assert len(results) == 6 and len(set(results)) == 1 and results[0] > 0
+    assert calls == ['"ferry"']
+
+
+@pytest.mark.parametrize(("refresh", "expected"), [(0.0, [0, 1, 2, 3]), (3600.0, [0, 0, 0, 0])])
+def test_a_running_ingest_makes_what_it_stored_searchable_at_its_interval(
+    tmp_path: Path, refresh: float, expected: list[int]
+) -> None:
+    from onrecord.pipeline import ingest
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"a{i}.txt").write_text(f"Title {i}\n\nThe ferry number {i} runs again, the mayor said on Monday.\n")
+    store = Store(str(tmp_path / "i.db"))
+    seen: list[int] = []  # articles another reader finds as each file is reached
+
+    def progress(done: int, path: str) -> None:
+        seen.append(len(Store(store.url).search("ferry").articles))
+
+    ingest([str(folder)], store, extract=False, link=False, progress=progress, batch_size=1, search_refresh=refresh)
+    assert seen == expected
+    assert len(Store(store.url).search("ferry").articles) == 4  # and all of it at the end of the run
+
+
 # ------------------------------------------------------ computed from rows
 def _row(qid: str, when: str | None, sid: str | None, article: str = "a", start: int = 0) -> QuoteRow:
     return {"id": qid, "date": when, "statement_id": sid, "article_id": article, "start": start}
