@@ -151,6 +151,35 @@ def test_reads_carry_an_etag_that_changes_with_every_write(demo_db: Path, tmp_pa
     assert c.get("/api/nothing-here").headers.get("etag") is None  # only successful reads are tagged
 
 
+def test_a_speakers_page_is_rendered_once_per_link_and_again_after_one(tmp_path: Path, monkeypatch: Any) -> None:
+    store = Store(str(tmp_path / "sp.db"))
+    art = make_article('"The port reopens," Ana Petrov said.', title="Port", outlet="Wire", published="2024-03-05")
+    q = make_quote(art, 0, "The port reopens,", cue="said", source="Ana Petrov", speaker="Ana Petrov")
+    store.add_article(art, [q])
+    store.refresh_search_index()
+
+    def link(name: str) -> None:
+        sp = Speaker(key="ana-petrov", name=name)
+        store.replace_links(LinkResult(speakers=[sp], quote_speakers={q.id: [sp.key]},
+                                       quote_info={q.id: Info("2024-03-05", "article date", "day")}))
+
+    link("Ana Petrov")
+    queried: list[str] = []
+    real = Store.list_quotes
+    monkeypatch.setattr(Store, "list_quotes", lambda self, *a, **k: queried.append("q") or real(self, *a, **k))
+    c = TestClient(create_app(store))
+    first = c.get("/speakers/ana-petrov")
+    assert first.status_code == 200 and "The port reopens" in first.text
+    other = make_article('"The port closes," Ivo Marin said.', title="Port 2", outlet="Wire", published="2024-03-06")
+    store.add_article(other, [make_quote(other, 0, "The port closes,", cue="said", source="Ivo Marin",
+                                         speaker="Ivo Marin")])  # stored, not linked: the page is the same
+    assert c.get("/speakers/ana-petrov").text == first.text and queried == ["q"]
+    assert c.get("/speakers/ana-petrov", params={"kind": "direct"}).status_code == 200 and len(queried) == 2
+    link("Ana Petrova")  # a new link result (a rename, say): the page is built again
+    renamed = c.get("/speakers/ana-petrov")
+    assert "Ana Petrova" in renamed.text and len(queried) == 3
+
+
 # ------------------------------------------------------ search and paging
 def _reference_order(store: Store, query: str) -> list[str]:
     """The search order as specified: each hit by rank, then the other reports of its statement by rowid."""

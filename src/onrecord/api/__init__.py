@@ -27,7 +27,7 @@ from onrecord.api.routes import router as api_router
 from onrecord.queries import InvalidFilter
 from onrecord.store import Store
 from onrecord.uploads import MAX_FILES
-from onrecord.web import STATIC_DIR, error_page, wants_html
+from onrecord.web import STATIC_DIR, PageCache, error_page, wants_html
 from onrecord.web import router as web_router
 
 log = logging.getLogger("onrecord.api")
@@ -171,6 +171,7 @@ def create_app(store: Store, *, write_token: str | None = None, max_upload_bytes
     app.state.max_upload_bytes = max_upload_bytes
     app.state.ingest_lock = threading.Lock()  # one ingest at a time; readers never wait on it
     app.state.ingest_fn = None  # tests may swap in their own; None means onrecord.pipeline.ingest
+    app.state.speaker_pages = PageCache()
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

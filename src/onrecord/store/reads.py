@@ -118,6 +118,14 @@ class Reads(StoreBase):
             values = dict(conn.execute(_REVISION).all())
         return ".".join(values.get(k, "0") for k in ("revision", "changes", "linked"))
 
+    def derived_revision(self) -> int:
+        """Changes whenever what linking derived, or a stored quote, may read differently: each
+        link result written, each quote replaced, each refresh of the search index. A new article
+        alone leaves it (its quotes join speakers and statements at the next link), so pages
+        built from linked data (a speaker's page) stay cached while an ingest runs."""
+        with self.engine.connect() as conn:
+            return fulltext.search_revision(conn)
+
     # ------------------------------------------------------------ articles
     def dedup_states(self) -> Iterator[dict[str, Any]]:
         """What the deduplicator persisted, oldest first, without the texts."""

@@ -7,6 +7,8 @@ Page functions are synchronous (FastAPI's threadpool), like the API routes.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -64,6 +66,33 @@ def _short_date(value: Any) -> str:
 env.filters["date"] = _short_date
 
 router = APIRouter(include_in_schema=False)
+
+
+class PageCache:
+    """Rendered pages by (the store's derived revision, URL, writable): a popular speaker's page is
+    queried and rendered once per link or index change, not per visit (an LRU, one per app)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._pages: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def key(self, request: Request) -> tuple[Any, ...]:
+        store = _store(request)
+        return (store.derived_revision(), request.url.path, request.url.query, bool(request.app.state.write_token))
+
+    def get(self, key: tuple[Any, ...]) -> str | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], body: str) -> None:
+        with self._lock:
+            self._pages[key] = body
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
 
 
 def wants_html(request: Request) -> bool:
@@ -188,6 +217,11 @@ def speakers(request: Request) -> Response:
 
 @router.get("/speakers/{key:path}", response_class=HTMLResponse)
 def speaker(request: Request, key: str) -> Response:
+    pages: PageCache = request.app.state.speaker_pages
+    cache_key = pages.key(request)
+    cached = pages.get(cache_key)
+    if cached is not None:
+        return HTMLResponse(cached)
     store = _store(request)
     sp = store.get_speaker(key)
     if sp is None:
@@ -199,7 +233,7 @@ def speaker(request: Request, key: str) -> Response:
     counts = store.quote_period_counts(flt, group=group)
     res = store.list_quotes(flt, limit=PAGE, offset=(page_no - 1) * PAGE)
     statements = store.statement_summaries(q.get("statement_id") for q in res.items)
-    return page(
+    resp = page(
         request,
         "speaker.html",
         title=sp["name"],
@@ -214,6 +248,8 @@ def speaker(request: Request, key: str) -> Response:
         kinds=KINDS,
         acts=ACTS,
     )
+    pages.put(cache_key, bytes(resp.body).decode("utf-8"))
+    return resp
 
 
 @router.get("/statements", response_class=HTMLResponse)
