@@ -175,9 +175,14 @@ def test_a_speakers_page_is_rendered_once_per_link_and_again_after_one(tmp_path:
                                          speaker="Ivo Marin")])  # stored, not linked: the page is the same
     assert c.get("/speakers/ana-petrov").text == first.text and queried == ["q"]
     assert c.get("/speakers/ana-petrov", params={"kind": "direct"}).status_code == 200 and len(queried) == 2
+    listed = c.get("/api/quotes", params={"speaker": "ana-petrov"}).json()["items"]
     link("Ana Petrova")  # a new link result (a rename, say): the page is built again
     renamed = c.get("/speakers/ana-petrov")
-    assert "Ana Petrova" in renamed.text and len(queried) == 3
+    assert "Ana Petrova" in renamed.text and len(queried) == 4
+    relisted = c.get("/api/quotes", params={"speaker": "ana-petrov"}).json()["items"]
+    assert [q["speaker_names"] for q in listed] == ["Ana Petrov"] and [q["speaker_names"] for q in relisted] == [
+        "Ana Petrova"
+    ]
 
 
 # ------------------------------------------------------ search and paging

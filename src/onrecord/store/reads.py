@@ -372,17 +372,13 @@ class Reads(StoreBase):
         with self.engine.connect() as conn:
             speaker_only = self._one_speaker(conn, flt)
             if speaker_only is not None:
-                qs = t.quote_speakers.c
-                newest = qs.quote_date.desc()
-                if conn.dialect.name == "postgresql":
-                    newest = newest.nulls_last()
-                counted = select(func.count()).select_from(t.quote_speakers).where(speaker_only)
-                total = conn.execute(counted).scalar_one()
-                ids = conn.execute(
-                    select(qs.quote_id).where(speaker_only).order_by(newest, qs.quote_id).limit(limit).offset(offset)
-                ).scalars().all()
-                rows = self.get_quotes(ids, conn=conn)
-                return Page([rows[i] for i in ids if i in rows], total, limit, offset)
+                # Linked data only: kept per derived revision, like search pages (a speaker's listing
+                # is the most asked-for page while an ingest adds articles that link only later).
+                key = (fulltext.search_revision(conn), "speaker", flt.cache_key(), limit, offset)
+                found = self._page_cache.get_or_compute(
+                    key, lambda: self._speaker_quotes(conn, speaker_only, limit, offset)
+                )
+                return Page([dict(r) for r in found.items], found.total, limit, offset)  # type: ignore[misc]
             where = self._quote_where(conn, flt)
             counted = _QUOTE_JOIN if _needs_articles(flt) else t.quotes  # every quote has its article
             total = conn.execute(select(func.count()).select_from(counted).where(where)).scalar_one()
@@ -392,6 +388,18 @@ class Reads(StoreBase):
                 select(t.quotes.c.id).select_from(counted).where(where).order_by(*order).limit(limit).offset(offset)
             ).scalars().all()
             rows = self.get_quotes(ids, conn=conn)
+        return Page([rows[i] for i in ids if i in rows], total, limit, offset)
+
+    def _speaker_quotes(self, conn: Connection, speaker_only: Any, limit: int, offset: int) -> Page[QuoteRow]:
+        qs = t.quote_speakers.c
+        newest = qs.quote_date.desc()
+        if conn.dialect.name == "postgresql":
+            newest = newest.nulls_last()
+        total = conn.execute(select(func.count()).select_from(t.quote_speakers).where(speaker_only)).scalar_one()
+        ids = conn.execute(
+            select(qs.quote_id).where(speaker_only).order_by(newest, qs.quote_id).limit(limit).offset(offset)
+        ).scalars().all()
+        rows = self.get_quotes(ids, conn=conn)
         return Page([rows[i] for i in ids if i in rows], total, limit, offset)
 
     def quotes_after(self, flt: QuoteFilter, after: tuple[str | None, str] | None, *, limit: int) -> list[QuoteRow]:
