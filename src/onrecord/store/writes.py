@@ -116,8 +116,6 @@ class Writes(StoreBase):
         self._add_sighting(conn, article.id, article.source_path, article.source_record)
         self._insert_quotes(conn, article, quotes)
         _mark_changed(conn)
-        if quotes and not self.is_sqlite:  # PostgreSQL indexes text as it is written (SQLite in bulk, later)
-            fulltext.bump_search_revision(conn)
         return True
 
     def _insert_quotes(self, conn: Connection, article: Article, quotes: Sequence[Quote]) -> None:
@@ -148,9 +146,18 @@ class Writes(StoreBase):
 
         Run after ingest and reprocess, and before an ingest to repair an interrupted one:
         the index is derived data, so it is built in bulk rather than per article.
+        PostgreSQL indexes text as it is written (a generated ``tsvector``); there a refresh
+        marks the new articles indexed and changes the search revision, so cached searches
+        take them in, at the same moments as on SQLite.
         """
         if not self.is_sqlite:
-            return 0
+            with self._write() as conn:
+                n = conn.execute(
+                    update(t.articles).where(t.articles.c.fts_indexed.is_(False)).values(fts_indexed=True)
+                ).rowcount
+                if n:
+                    fulltext.bump_search_revision(conn)
+            return n
         done = 0
         while True:
             with self._write() as conn:
