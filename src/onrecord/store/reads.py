@@ -54,8 +54,9 @@ SEARCH_CACHE_SIZE = 64  # search orders kept per process, per store revision of 
 PAGE_CACHE_SIZE = 256  # whole search pages (a few kB each), the same way
 
 
-class _SearchCache:
-    """Search orders and pages by (search revision, query, filter, ...): a popular query is ranked
+class KeyedCache:
+    """An LRU of read results by a key that starts with a revision (search orders and pages here,
+    rendered pages in ``web``): a popular query is ranked
     once per index change, and threads asking for the same key at once wait for one computation
     instead of each ranking it (a burst of clients after every refresh of the index)."""
 
@@ -108,8 +109,8 @@ def _needs_articles(flt: QuoteFilter) -> bool:
 class Reads(StoreBase):
     def __init__(self, db: str | None = None, *, create: bool = True) -> None:
         super().__init__(db, create=create)
-        self._search_cache = _SearchCache()
-        self._page_cache = _SearchCache(PAGE_CACHE_SIZE)
+        self._search_cache = KeyedCache()
+        self._page_cache = KeyedCache(PAGE_CACHE_SIZE)
 
     # ------------------------------------------------------------ revision
     def revision(self) -> str:

@@ -7,8 +7,6 @@ Page functions are synchronous (FastAPI's threadpool), like the API routes.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -30,6 +28,7 @@ from onrecord.queries import (
     parse_text,
 )
 from onrecord.store import Store
+from onrecord.store.reads import KeyedCache
 from onrecord.uploads import check_token, ingest_uploads
 from onrecord.web import render
 
@@ -73,26 +72,18 @@ class PageCache:
     queried and rendered once per link or index change, not per visit (an LRU, one per app)."""
 
     def __init__(self, size: int = 256) -> None:
-        self._pages: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+        self._pages = KeyedCache(size)
 
     def key(self, request: Request) -> tuple[Any, ...]:
         store = _store(request)
         return (store.derived_revision(), request.url.path, request.url.query, bool(request.app.state.write_token))
 
     def get(self, key: tuple[Any, ...]) -> str | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
-            return found
+        found: str | None = self._pages.get(key)
+        return found
 
     def put(self, key: tuple[Any, ...], body: str) -> None:
-        with self._lock:
-            self._pages[key] = body
-            while len(self._pages) > self._size:
-                self._pages.popitem(last=False)
+        self._pages.put(key, body)
 
 
 def wants_html(request: Request) -> bool:
