@@ -256,14 +256,6 @@ def forget_article_quotes(conn: Connection, article_id: str) -> None:
     bump_search_revision(conn)
 
 
-def set_quote_speaker(conn: Connection, quote_id: str, names: str) -> None:
-    """Keep search on speaker names in step with linking."""
-    conn.execute(
-        text("UPDATE quotes_fts SET speaker = :s WHERE rowid = (SELECT rowid FROM quotes WHERE id = :id)"),
-        {"s": names, "id": quote_id},
-    )
-
-
 def refresh(conn: Connection, batch: int) -> int:
     """Index up to ``batch`` articles (and their quotes) not indexed yet; returns how many."""
     rows = conn.execute(

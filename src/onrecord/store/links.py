@@ -1,14 +1,28 @@
-"""Writing a linking result (speakers, roles, statements, per-quote facts) into the store."""
+"""Writing a linking result (speakers, roles, statements, per-quote facts) into the store.
+
+Every row linking writes carries a digest of its values, so writing a result compares digests
+and touches only the rows that changed: after an ingest of a few articles into a large store,
+a relink rewrites the quotes, speakers and statements those articles touched, not all of them.
+The rows written are the same whatever was stored before (a quote that loses its last linked
+speaker gets back the names its article gave), so an incremental relink and a full one leave
+the same store.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, null, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
 from onrecord.store import fulltext
 from onrecord.store import schema as t
+
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
 def _plain(value: Any) -> Any:
@@ -24,130 +38,261 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_link_result(conn: Connection, result: Any) -> None:
-    conn.execute(delete(t.quote_speakers))
-    conn.execute(delete(t.speaker_aliases))
-    conn.execute(delete(t.speakers))
-    conn.execute(delete(t.roles))
-    conn.execute(delete(t.statements))
-    conn.execute(
-        update(t.quotes).values(
-            speaker_keys=null(),
-            said_date=None,
-            said_date_basis=None,
-            said_date_precision=None,
-            topics=null(),
-            organisations=null(),
-            statement_id=None,
-        )
-    )
-    speakers = {s.key: s for s in result.speakers}
-    names = {k: s.name for k, s in speakers.items()}
+def digest(value: Any) -> str:
+    """A short digest of a JSON-ready value (key order does not matter)."""
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b(data.encode(), digest_size=12).hexdigest()
 
-    quote_to_statement: dict[str, str] = {}
-    for st in result.statements:
-        for rep in st.reports:
-            quote_to_statement[rep.quote_id] = st.id
 
-    # Per-quote facts: who (linked speaker records), when said, what about.
-    quote_speakers: dict[str, list[str]] = result.quote_speakers
-    info: dict[str, Any] = result.quote_info
-    counts: dict[str, int] = {}
-    for qid in set(quote_speakers) | set(info):
-        keys = list(quote_speakers.get(qid, []))
-        for k in keys:
-            counts[k] = counts.get(k, 0) + 1
-        qi = info.get(qid)
-        values: dict[str, Any] = {
+def chunks(items: Iterable[str], size: int = _CHUNK) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_link_result(conn: Connection, result: Any) -> int:
+    """Make the stored links those of ``result``; returns how many rows changed."""
+    names = {s.key: s.name for s in result.speakers}
+    changed = _write_quote_links(conn, result, names)
+    changed += _write_speakers(conn, result)
+    changed += _write_statements(conn, result, names)
+    if changed:
+        fulltext.bump_search_revision(conn)  # speaker names and statements are part of search results
+    return changed
+
+
+# --- quotes ---------------------------------------------------------------------------
+
+
+def _quote_values(result: Any, names: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """What linking says of each quote it saw (speaker names None: the article's own stay)."""
+    statement_of = {rep.quote_id: st.id for st in result.statements for rep in st.reports}
+    out: dict[str, dict[str, Any]] = {}
+    for qid in set(result.quote_speakers) | set(result.quote_info):
+        keys = list(result.quote_speakers.get(qid, []))
+        qi = result.quote_info.get(qid)
+        out[qid] = {
             "speaker_keys": keys,
-            "statement_id": quote_to_statement.get(qid),
+            "speaker_names": "; ".join(names.get(k, k) for k in keys) if keys else None,
+            "statement_id": statement_of.get(qid),
+            "said_date": qi.said_date if qi else None,
+            "said_date_basis": qi.said_date_basis if qi else None,
+            "said_date_precision": qi.said_date_precision if qi else None,
+            "topics": list(qi.topics) if qi else None,
+            "organisations": list(qi.organisations) if qi else None,
         }
-        if keys:
-            values["speaker_names"] = "; ".join(names.get(k, k) for k in keys)
-        if qi is not None:
-            values |= {
-                "said_date": qi.said_date,
-                "said_date_basis": qi.said_date_basis,
-                "said_date_precision": qi.said_date_precision,
-                "topics": list(qi.topics),
-                "organisations": list(qi.organisations),
-            }
-        conn.execute(update(t.quotes).where(t.quotes.c.id == qid).values(**values))
-        if conn.dialect.name == "sqlite" and keys:
-            # Keep full-text search on speaker names in step with linking.
-            fulltext.set_quote_speaker(conn, qid, values["speaker_names"])
+    return out
 
-    speaker_rows = []
-    role_rows = []
+
+_UNLINKED = {
+    "speaker_keys": None,
+    "speaker_names": None,
+    "statement_id": None,
+    "said_date": None,
+    "said_date_basis": None,
+    "said_date_precision": None,
+    "topics": None,
+    "organisations": None,
+}
+
+_UPDATE_QUOTE = (
+    update(t.quotes)
+    .where(t.quotes.c.id == bindparam("qid"))
+    .values(
+        speaker_keys=bindparam("speaker_keys", type_=t.NullableJSON),
+        speaker_names=bindparam("speaker_names"),
+        statement_id=bindparam("statement_id"),
+        said_date=bindparam("said_date"),
+        said_date_basis=bindparam("said_date_basis"),
+        said_date_precision=bindparam("said_date_precision"),
+        topics=bindparam("topics", type_=t.NullableJSON),
+        organisations=bindparam("organisations", type_=t.NullableJSON),
+        link_digest=bindparam("link_digest"),
+    )
+)
+
+
+def _write_quote_links(conn: Connection, result: Any, names: dict[str, str]) -> int:
+    wanted = _quote_values(result, names)
+    stored = dict(conn.execute(select(t.quotes.c.id, t.quotes.c.link_digest)).all())
+    updates: list[dict[str, Any]] = []
+    unlinked: list[str] = []  # no linked speaker now: the names the article gave come back
+    for qid, old in stored.items():
+        values = wanted.get(qid, _UNLINKED)
+        new = digest(values)
+        if new == old:
+            continue
+        updates.append({"qid": qid, **values, "link_digest": new})
+        if values["speaker_names"] is None:
+            unlinked.append(qid)
+    if not updates:
+        return 0
+    own_names = _article_speaker_names(conn, unlinked)
+    for row in updates:
+        if row["speaker_names"] is None:
+            row["speaker_names"] = own_names.get(row["qid"])
+    conn.execute(_UPDATE_QUOTE, updates)
+    ids = [row["qid"] for row in updates]
+    _replace_quote_speakers(conn, ids, wanted, {s.key for s in result.speakers})
+    _fill_quote_dates(conn, ids)
+    if conn.dialect.name == "sqlite":  # search on speaker names follows linking
+        conn.execute(
+            text("UPDATE quotes_fts SET speaker = :s WHERE rowid = (SELECT rowid FROM quotes WHERE id = :id)"),
+            [{"s": row["speaker_names"] or "", "id": row["qid"]} for row in updates],
+        )
+    return len(updates)
+
+
+def _article_speaker_names(conn: Connection, quote_ids: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for batch in chunks(quote_ids):
+        for qid, refs in conn.execute(select(t.quotes.c.id, t.quotes.c.speakers).where(t.quotes.c.id.in_(batch))):
+            out[qid] = "; ".join(r.get("name", "") for r in refs or [])
+    return out
+
+
+def _replace_quote_speakers(
+    conn: Connection, ids: list[str], wanted: dict[str, dict[str, Any]], known: set[str]
+) -> None:
+    for batch in chunks(ids):
+        conn.execute(delete(t.quote_speakers).where(t.quote_speakers.c.quote_id.in_(batch)))
+    rows = [
+        {"quote_id": qid, "speaker_key": k}
+        for qid in ids
+        for k in dict.fromkeys((wanted.get(qid) or _UNLINKED)["speaker_keys"] or [])
+        if k in known
+    ]
+    if rows:
+        conn.execute(insert(t.quote_speakers), rows)
+
+
+def _fill_quote_dates(conn: Connection, ids: list[str]) -> None:
+    """quote_date = said_date, else the article's date, and its copies for speaker pages (the quotes given)."""
+    for batch in chunks(ids):
+        params = {f"i{n}": qid for n, qid in enumerate(batch)}
+        marks = ", ".join(f":{k}" for k in params)
+        conn.execute(
+            text(
+                "UPDATE quotes SET quote_date = coalesce(said_date, "
+                f"(SELECT published FROM articles WHERE articles.id = quotes.article_id)) WHERE id IN ({marks})"
+            ),
+            params,
+        )
+        conn.execute(
+            text(
+                "UPDATE quote_speakers SET "
+                "quote_date = (SELECT quote_date FROM quotes WHERE quotes.id = quote_speakers.quote_id), "
+                "statement_key = (SELECT coalesce(statement_id, id) FROM quotes "
+                f"WHERE quotes.id = quote_speakers.quote_id) WHERE quote_id IN ({marks})"
+            ),
+            params,
+        )
+
+
+# --- speakers -------------------------------------------------------------------------
+
+
+def _speaker_rows(result: Any) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]:
+    counts: dict[str, int] = defaultdict(int)
+    for keys in result.quote_speakers.values():
+        for k in dict.fromkeys(keys):
+            counts[k] += 1
+    out = {}
     for s in result.speakers:
         data = {
             k: _plain(v)
             for k, v in (asdict(s) if is_dataclass(s) else dict(vars(s))).items()
             if k not in {"key", "name", "type", "aliases", "roles"}
         }
-        speaker_rows.append(
-            {
-                "key": s.key,
-                "name": s.name,
-                "type": s.type,
-                "aliases": _plain(sorted(set(s.aliases))),
-                "quote_count": counts.get(s.key, 0),
-                "first_seen": data.get("first_seen"),
-                "last_seen": data.get("last_seen"),
-                "data": data,
-            }
-        )
-        for r in s.roles:
-            role_rows.append(
-                {
-                    "title": r.title,
-                    "organisation": r.organisation,
-                    "person": r.person,
-                    "speaker_key": s.key,
-                    "start": r.start,
-                    "end": r.end,
-                    "source": r.source,
-                    "evidence": _plain(r.evidence),
-                }
-            )
-    if speaker_rows:
-        conn.execute(insert(t.speakers), speaker_rows)
-        alias_rows = {
-            (t.fold(form), row["key"])
-            for row in speaker_rows
-            for form in (row["key"], row["name"], *row["aliases"])
-            if form and t.fold(form)
+        row = {
+            "key": s.key,
+            "name": s.name,
+            "type": s.type,
+            "aliases": _plain(sorted(set(s.aliases))),
+            "quote_count": counts.get(s.key, 0),
+            "first_seen": data.get("first_seen"),
+            "last_seen": data.get("last_seen"),
+            "data": data,
         }
-        conn.execute(insert(t.speaker_aliases), [{"folded": f, "speaker_key": k} for f, k in sorted(alias_rows)])
-    link_rows = [
-        {"quote_id": qid, "speaker_key": k}
-        for qid, keys in quote_speakers.items()
-        for k in dict.fromkeys(keys)
-        if k in speakers
-    ]
-    if link_rows:
-        conn.execute(insert(t.quote_speakers), link_rows)
-    if role_rows:
-        conn.execute(insert(t.roles), role_rows)
+        roles = [
+            {
+                "title": r.title,
+                "organisation": r.organisation,
+                "person": r.person,
+                "speaker_key": s.key,
+                "start": r.start,
+                "end": r.end,
+                "source": r.source,
+                "evidence": _plain(r.evidence),
+            }
+            for r in s.roles
+        ]
+        row["digest"] = digest([row, roles])
+        out[s.key] = (row, roles)
+    return out
 
-    statement_rows = []
+
+def _write_speakers(conn: Connection, result: Any) -> int:
+    wanted = _speaker_rows(result)
+    stored = dict(conn.execute(select(t.speakers.c.key, t.speakers.c.digest)).all())
+    gone = [k for k, d in stored.items() if k not in wanted or wanted[k][0]["digest"] != d]
+    new = [k for k, (row, _) in wanted.items() if stored.get(k) != row["digest"]]
+    for batch in chunks(gone):
+        conn.execute(delete(t.speakers).where(t.speakers.c.key.in_(batch)))
+        conn.execute(delete(t.speaker_aliases).where(t.speaker_aliases.c.speaker_key.in_(batch)))
+        conn.execute(delete(t.roles).where(t.roles.c.speaker_key.in_(batch)))
+    if not new:
+        return len(gone)
+    rows = [wanted[k][0] for k in new]
+    conn.execute(insert(t.speakers), rows)
+    aliases = sorted(
+        {(t.fold(form), row["key"]) for row in rows for form in (row["key"], row["name"], *row["aliases"]) if form}
+    )
+    aliases = [(f, k) for f, k in aliases if f]
+    if aliases:
+        conn.execute(insert(t.speaker_aliases), [{"folded": f, "speaker_key": k} for f, k in aliases])
+    roles = [r for k in new for r in wanted[k][1]]
+    if roles:
+        conn.execute(insert(t.roles), roles)
+    return len(set(gone) | set(new))
+
+
+# --- statements -----------------------------------------------------------------------
+
+
+def _statement_rows(result: Any, names: dict[str, str]) -> dict[str, dict[str, Any]]:
+    out = {}
     for st in result.statements:
         reports = _plain(st.reports)
         earliest = next((r for r in reports if r.get("is_earliest")), reports[0])
-        statement_rows.append(
-            {
-                "id": st.id,
-                "speaker_key": st.speaker_key,
-                "speaker_name": names.get(st.speaker_key or "", st.speaker_key),
-                "date": earliest.get("said_date") or earliest.get("article_date"),
-                "drift": bool(st.drift),
-                "report_count": len(reports),
-                "text": earliest.get("text", ""),
-                "diff": _plain(st.diff),
-                "reports": reports,
-            }
-        )
-    if statement_rows:
-        conn.execute(insert(t.statements), statement_rows)
-    t.fill_quote_dates(conn)  # said dates changed: so did the order quotes are listed in
-    fulltext.bump_search_revision(conn)  # speaker names and statements are part of search results
+        row = {
+            "id": st.id,
+            "speaker_key": st.speaker_key,
+            "speaker_name": names.get(st.speaker_key or "", st.speaker_key),
+            "date": earliest.get("said_date") or earliest.get("article_date"),
+            "drift": bool(st.drift),
+            "report_count": len(reports),
+            "text": earliest.get("text", ""),
+            "diff": _plain(st.diff),
+            "reports": reports,
+        }
+        row["digest"] = digest(row)
+        out[st.id] = row
+    return out
+
+
+def _write_statements(conn: Connection, result: Any, names: dict[str, str]) -> int:
+    wanted = _statement_rows(result, names)
+    stored = dict(conn.execute(select(t.statements.c.id, t.statements.c.digest)).all())
+    gone = [i for i, d in stored.items() if i not in wanted or wanted[i]["digest"] != d]
+    new = [i for i, row in wanted.items() if stored.get(i) != row["digest"]]
+    for batch in chunks(gone):
+        conn.execute(delete(t.statements).where(t.statements.c.id.in_(batch)))
+    if new:
+        conn.execute(insert(t.statements), [wanted[i] for i in new])
+    return len(set(gone) | set(new))

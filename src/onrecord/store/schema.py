@@ -120,6 +120,8 @@ quotes = Table(
     Column("rule", String(64)),  # the rule or model that produced the quote (v4)
     # The date a quote is listed under: said_date, else its article's date (v7; kept by the store).
     Column("quote_date", String(40)),
+    # A digest of what linking last wrote on this quote (v9): a relink rewrites only what changed.
+    Column("link_digest", String(32)),
 )
 Index("ix_quotes_article", quotes.c.article_id)
 Index("ix_quotes_said", quotes.c.said_date)
@@ -136,6 +138,7 @@ speakers = Table(
     Column("first_seen", String(40)),
     Column("last_seen", String(40)),
     Column("data", JSON, nullable=False),  # uncertain merges, outlets, anything else linking reports
+    Column("digest", String(32)),  # of the row, its aliases and roles as linking wrote them (v9)
 )
 
 roles = Table(
@@ -165,6 +168,7 @@ statements = Table(
     Column("text", Text, nullable=False),  # the earliest report's wording
     Column("diff", NullableJSON),
     Column("reports", JSON, nullable=False),
+    Column("digest", String(32)),  # of the row as linking wrote it (v9)
 )
 Index("ix_statements_speaker", statements.c.speaker_key)
 
@@ -372,6 +376,25 @@ def _v8_pg_fulltext(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_quotes_tsv ON quotes USING gin (content_tsv)"))
 
 
+# v9: what linking derives from one input alone (a quote's topics from its text) kept by that input's digest,
+# and digests of what linking wrote, so a relink after an ingest recomputes and rewrites only what changed.
+link_cache = Table(
+    "link_cache",
+    metadata,
+    Column("kind", String(64), primary_key=True),  # what was derived, and by which version of the code
+    Column("key", String(64), primary_key=True),  # digest of the input
+    Column("value", JSON, nullable=False),
+)
+
+
+def _v9_link_digests(conn: Connection) -> None:
+    link_cache.create(conn, checkfirst=True)
+    for table in ("quotes", "speakers", "statements"):
+        name = "link_digest" if table == "quotes" else "digest"
+        if name not in {c["name"] for c in inspect(conn).get_columns(table)}:  # v1 creates them on a new store
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} VARCHAR(32)"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_create,
     _v2_quote_embeddings,
@@ -381,5 +404,6 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v6_refold_aliases,
     _v7_read_indexes,
     _v8_pg_fulltext,
+    _v9_link_digests,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
