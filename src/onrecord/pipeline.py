@@ -240,9 +240,15 @@ def ingest(
     return summary
 
 
-def relink(store: Store, *, embedder: Any = None) -> Any:
-    """Link speakers and statements over the whole store, replacing the last result."""
+def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
+    """Link speakers and statements over the whole store, replacing the last result.
+
+    What linking derives from one quote alone (its topics) is kept between runs, and only the
+    rows whose links changed are written, so a relink after a small ingest costs a fraction of
+    the first. ``full`` derives everything again (for when the linker or its model changed).
+    """
     from onrecord.speakers import Corrections, RoleRecord, link_corpus
+    from onrecord.speakers.topics import topics_kind
 
     corrections = Corrections()
     for c in store.list_corrections():
@@ -265,8 +271,15 @@ def relink(store: Store, *, embedder: Any = None) -> Any:
         for r in store.list_imported_roles()
     ]
     as_of = store.changes()  # read first: what is written while linking runs stays due
+    topic_cache = store.link_cache(topics_kind())
+    if full:
+        topic_cache.clear()
     result = link_corpus(
-        store.iter_article_quotes(), corrections=corrections, imported_roles=imported, embedder=embedder
+        store.iter_article_quotes(),
+        corrections=corrections,
+        imported_roles=imported,
+        embedder=embedder,
+        topic_cache=topic_cache,
     )
     store.replace_links(result, as_of=as_of)
     return result

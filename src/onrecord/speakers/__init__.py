@@ -31,7 +31,7 @@ from onrecord.speakers.statements import (
     statement_id,
     variant_diffs,
 )
-from onrecord.speakers.topics import TopicFn, extract_topics, regex_topics
+from onrecord.speakers.topics import TopicCache, TopicFn, cached_topics, regex_topics
 from onrecord.speakers.types import (
     Corrections,
     DiffToken,
@@ -73,15 +73,24 @@ def link_corpus(
     with_topics: bool = True,
     topic_fn: TopicFn | None = None,
     params: ClusterParams | None = None,
+    topic_cache: TopicCache | None = None,
 ) -> LinkResult:
     """Link speakers across articles, read roles, date and topic each quote, and group statements.
 
     ``topic_fn`` replaces spaCy topic extraction (e.g. ``regex_topics`` for speed);
-    ``with_topics=False`` skips topics altogether.
+    ``with_topics=False`` skips topics altogether; ``topic_cache`` keeps spaCy's topics per text
+    (see ``topics.topics_kind``), so a relink parses only texts it has not seen.
     """
     with _gc_paused():
         return _link_corpus(
-            [(a, list(qs)) for a, qs in items], corrections, imported_roles, embedder, with_topics, topic_fn, params
+            [(a, list(qs)) for a, qs in items],
+            corrections,
+            imported_roles,
+            embedder,
+            with_topics,
+            topic_fn,
+            params,
+            topic_cache if topic_fn is None else None,
         )
 
 
@@ -106,6 +115,7 @@ def _link_corpus(
     with_topics: bool,
     topic_fn: TopicFn | None,
     params: ClusterParams | None,
+    topic_cache: TopicCache | None = None,
 ) -> LinkResult:
     lk = link_speakers(corpus, corrections, list(imported_roles))
     speakers = _speakers(lk)
@@ -115,7 +125,7 @@ def _link_corpus(
         if r.person_key:
             roles_by_key[r.person_key].append(r)
     said = said_dates(corpus, quote_speakers, {s.key: s for s in speakers})
-    topics, labels = _topics(corpus, with_topics, topic_fn)
+    topics, labels = _topics(corpus, with_topics, topic_fn, topic_cache)
     info = {
         q.id: QuoteInfo(
             said_date=said[q.id].date,
@@ -372,7 +382,10 @@ def _mask(text: str, lo: int, hi: int, spans) -> str:
 
 
 def _topics(
-    corpus: list[tuple[Article, list[Quote]]], with_topics: bool, topic_fn: TopicFn | None
+    corpus: list[tuple[Article, list[Quote]]],
+    with_topics: bool,
+    topic_fn: TopicFn | None,
+    cache: TopicCache | None = None,
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     if not with_topics:
         return {}, {}
@@ -380,7 +393,7 @@ def _topics(
     for _a, qs in corpus:
         for q in qs:
             unique.setdefault(q.content.text, len(unique))
-    found = extract_topics(list(unique), topic_fn)
+    found = cached_topics(list(unique), cache, topic_fn)
     labels: dict[str, str] = {}
     for row in found:
         for key, display in row:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from onrecord.speakers.names import ORG_ALIASES, fold
 from onrecord.speakers.statements import STOPWORDS
@@ -37,6 +39,49 @@ _CANON_KEYS = {
 
 Topic = tuple[str, str]  # (key, display)
 TopicFn = Callable[[list[str]], list[list[Topic]]]
+
+TOPICS_VERSION = 1  # bump when what ``spacy_topics`` returns for a text changes
+
+
+class TopicCache(Protocol):
+    """Topics kept per text digest (the store's ``derived_cache``), so a relink parses only new texts."""
+
+    def get_many(self, keys: list[str]) -> dict[str, list]: ...
+
+    def put_many(self, values: dict[str, list]) -> None: ...
+
+
+def topics_kind() -> str:
+    """What a text's topics depend on besides the text: this code and the spaCy model (name and version)."""
+    from importlib import metadata
+
+    from onrecord.nlp import MODEL_NAMES
+
+    for name in MODEL_NAMES:
+        try:
+            return f"topics-v{TOPICS_VERSION}:{name}-{metadata.version(name)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return f"topics-v{TOPICS_VERSION}:regex"  # no model: extract_topics falls back to regex_topics
+
+
+def text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def cached_topics(texts: list[str], cache: TopicCache | None, fn: TopicFn | None = None) -> list[list[Topic]]:
+    """``extract_topics`` for texts the cache does not hold; the cache's answer for the others."""
+    if cache is None:
+        return extract_topics(texts, fn)
+    keys = [text_key(x) for x in texts]
+    known = cache.get_many(keys)
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if missing:
+        found = extract_topics([texts[i] for i in missing], fn)
+        fresh = {keys[i]: [list(t) for t in topics] for i, topics in zip(missing, found, strict=True)}
+        cache.put_many(fresh)
+        known |= fresh
+    return [[(k, d) for k, d in known[key]] for key in keys]
 
 
 def topic_key(text: str) -> tuple[str, str] | None:

@@ -23,6 +23,7 @@ from onrecord.store.engine import (
     StoreError,
     resolve_db_url,
 )
+from onrecord.store.links import LinkCache
 from onrecord.store.reads import Reads
 from onrecord.store.writes import Writes
 
@@ -30,9 +31,14 @@ from onrecord.store.writes import Writes
 class Store(Writes, Reads):
     """One database: ``Store(url)`` opens (and migrates) it; reads and writes are its methods."""
 
+    def link_cache(self, kind: str) -> LinkCache:
+        """Values linking derived from one input alone (a text's topics), kept by the input's digest."""
+        return LinkCache(self, kind)
+
 
 __all__ = [
     "DEFAULT_DB",
+    "LinkCache",
     "LOCK_TIMEOUT_S",
     "ArticleRejected",
     "Store",

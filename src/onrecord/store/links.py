@@ -15,12 +15,15 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
 from onrecord.store import fulltext
 from onrecord.store import schema as t
+
+if TYPE_CHECKING:
+    from onrecord.store.engine import StoreBase
 
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
@@ -296,3 +299,40 @@ def _write_statements(conn: Connection, result: Any, names: dict[str, str]) -> i
     if new:
         conn.execute(insert(t.statements), [wanted[i] for i in new])
     return len(set(gone) | set(new))
+
+
+# --- derived values ---------------------------------------------------------------------
+
+
+class LinkCache:
+    """What linking derives from one input alone (a text's topics), by the input's digest.
+
+    ``kind`` names what was derived and by which code and model, so a new version never reads
+    an old one's values. Values are plain JSON.
+    """
+
+    def __init__(self, store: StoreBase, kind: str) -> None:
+        self.store = store
+        self.kind = kind
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        c = t.link_cache.c
+        out: dict[str, Any] = {}
+        with self.store.engine.connect() as conn:
+            for batch in chunks(dict.fromkeys(keys)):
+                rows = conn.execute(select(c.key, c.value).where(c.kind == self.kind, c.key.in_(batch)))
+                out.update(rows.all())
+        return out
+
+    def put_many(self, values: dict[str, Any]) -> None:
+        if not values:
+            return
+        c = t.link_cache.c
+        with self.store._write() as conn:
+            for batch in chunks(values):  # another relink may have put some meanwhile
+                conn.execute(delete(t.link_cache).where(c.kind == self.kind, c.key.in_(batch)))
+            conn.execute(insert(t.link_cache), [{"kind": self.kind, "key": k, "value": v} for k, v in values.items()])
+
+    def clear(self) -> None:
+        with self.store._write() as conn:
+            conn.execute(delete(t.link_cache).where(t.link_cache.c.kind == self.kind))

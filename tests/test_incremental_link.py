@@ -1,0 +1,135 @@
+"""A relink after an ingest reuses what earlier runs derived and rewrites only what changed; the store it
+leaves must be the one a full relink leaves, on the demo corpus and on a generated one."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from onrecord import pipeline
+from onrecord.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "corpus"
+
+_LINKED = {
+    "speakers": "SELECT key, name, type, aliases, quote_count, first_seen, last_seen, data FROM speakers ORDER BY key",
+    "aliases": "SELECT folded, speaker_key FROM speaker_aliases ORDER BY folded, speaker_key",
+    "roles": 'SELECT title, organisation, person, speaker_key, start, "end", source, evidence FROM roles '
+    'ORDER BY speaker_key, title, organisation, start, "end", source, person, evidence',
+    "statements": "SELECT id, speaker_key, speaker_name, date, drift, report_count, text, diff, reports "
+    "FROM statements ORDER BY id",
+    "quotes": "SELECT id, speaker_keys, speaker_names, said_date, said_date_basis, said_date_precision, topics, "
+    "organisations, statement_id, quote_date FROM quotes ORDER BY id",
+    "quote_speakers": "SELECT quote_id, speaker_key, quote_date, statement_key FROM quote_speakers "
+    "ORDER BY quote_id, speaker_key",
+}
+
+
+def linked_state(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    with store.engine.connect() as conn:
+        return {name: [tuple(r) for r in conn.execute(text(sql))] for name, sql in _LINKED.items()}
+
+
+def assert_same_links(a: Store, b: Store) -> None:
+    sa, sb = linked_state(a), linked_state(b)
+    for name in _LINKED:
+        assert sa[name] == sb[name], name
+    assert sa["speakers"] and sa["quotes"]  # the comparison compared something
+
+
+def _synthesise(n_quotes: int, seed: int) -> list:
+    spec = importlib.util.spec_from_file_location("bench_link", ROOT / "benchmarks" / "link.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_link", mod)
+    spec.loader.exec_module(mod)
+    return mod.synthesise(n_quotes, seed=seed)
+
+
+def test_demo_corpus_ingested_in_two_runs_links_as_a_full_relink(tmp_path: Path) -> None:
+    files = sorted(str(p) for p in EXAMPLES.iterdir() if p.is_file())
+    first, second = files[: len(files) // 2], files[len(files) // 2 :]
+    inc = Store(f"sqlite:///{tmp_path / 'inc.db'}")
+    pipeline.ingest(first, inc)
+    before = linked_state(inc)
+    pipeline.ingest(second, inc)  # links again, reusing the first run's topics
+    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
+    pipeline.ingest(first, ref, link=False)
+    pipeline.ingest(second, ref, link=False)
+    pipeline.relink(ref, full=True)
+    assert_same_links(inc, ref)
+    assert linked_state(inc) != before  # the second run added speakers and statements
+
+
+def test_generated_corpus_with_corrections_links_as_a_full_relink(tmp_path: Path) -> None:
+    corpus = _synthesise(1200, seed=3)
+    half = len(corpus) // 2
+    inc = Store(f"sqlite:///{tmp_path / 'inc.db'}")
+    for art, quotes in corpus[:half]:
+        inc.add_article(art, quotes)
+    pipeline.relink(inc)
+    people = [s["key"] for s in inc.list_speakers(limit=1000).items if s["type"] == "person"]
+    assert len(people) >= 3
+    # A merge and a rename made between the two ingests must hold after the second one.
+    inc.add_correction("merge", keep=people[0], merge=people[1])
+    inc.add_correction("rename", speaker=people[2], name="Renamed Person")
+    pipeline.relink(inc)
+    for art, quotes in corpus[half:]:
+        inc.add_article(art, quotes)
+    pipeline.relink(inc)
+
+    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
+    for art, quotes in corpus:
+        ref.add_article(art, quotes)
+    ref.add_correction("merge", keep=people[0], merge=people[1])
+    ref.add_correction("rename", speaker=people[2], name="Renamed Person")
+    pipeline.relink(ref, full=True)
+    assert_same_links(inc, ref)
+    assert any(name == "Renamed Person" for _, name, *_ in linked_state(inc)["speakers"])
+
+
+def test_relink_with_nothing_new_writes_nothing(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    for art, quotes in _synthesise(300, seed=5):
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    revision = store.derived_revision()
+    state = linked_state(store)
+    pipeline.relink(store)
+    assert linked_state(store) == state
+    assert store.derived_revision() == revision  # nothing changed: cached pages stay valid
+
+
+def test_topics_come_from_the_cache_after_the_first_relink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.speakers import topics
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    corpus = _synthesise(200, seed=9)
+    for art, quotes in corpus[:-5]:
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    parsed: list[str] = []
+    real = topics.extract_topics
+
+    def counting(texts, fn=None):  # type: ignore[no-untyped-def]
+        batch = list(texts)
+        parsed.extend(batch)
+        return real(batch, fn)
+
+    monkeypatch.setattr(topics, "extract_topics", counting)
+    for art, quotes in corpus[-5:]:
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    new_texts = {q.content.text for _, qs in corpus[-5:] for q in qs}
+    old_texts = {q.content.text for _, qs in corpus[:-5] for q in qs}
+    assert parsed and set(parsed) <= new_texts
+    assert not set(parsed) & (old_texts - new_texts)
+    parsed.clear()
+    pipeline.relink(store, full=True)  # derives everything again
+    assert set(parsed) == old_texts | new_texts
