@@ -283,12 +283,16 @@ def said_dates(
     """When each quote was said. A date read for one quote carries over to the same speaker's later
     quotes in the article (a press conference reported quote by quote)."""
     out: dict[str, SaidDate] = {}
+    tokens: dict[tuple[str, ...], set[str]] = {}  # per speaker set: most quotes share theirs with many
     for art, quotes in corpus:
         carried: dict[str, SaidDate] = {}
         all_spans = _SortedSpans(s for q in quotes for s in q.content.spans)
         for q in sorted(quotes, key=lambda q: (q.start, q.id)):
             keys = quote_speakers.get(q.id, [])
-            got = said_date_of(art, q, _speaker_tokens(keys, speakers), all_spans)
+            ks = tuple(keys)
+            if ks not in tokens:
+                tokens[ks] = _speaker_tokens(keys, speakers)
+            got = said_date_of(art, q, tokens[ks], all_spans)
             if got is None:
                 got = next((carried[k] for k in keys if k in carried), None) or from_article(art.published)
             elif keys:

@@ -59,6 +59,7 @@ def _head(name: str) -> str:
     return fold(toks[-1]).strip(",.'’") if toks else ""
 
 
+@lru_cache(maxsize=50_000)  # linking asks it of every mention's name, often the same few names
 def is_org_name(name: str) -> bool:
     """ "Coastal Water Authority", "Valdoria's parliament", "Council", "NATO", "study by the University of X"."""
     n = " ".join(name.split())

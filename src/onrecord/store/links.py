@@ -271,7 +271,7 @@ def _write_speakers(conn: Connection, result: Any) -> int:
 def _statement_rows(result: Any, names: dict[str, str]) -> dict[str, dict[str, Any]]:
     out = {}
     for st in result.statements:
-        reports = _plain(st.reports)
+        reports = [_report(r) for r in st.reports]
         earliest = next((r for r in reports if r.get("is_earliest")), reports[0])
         row = {
             "id": st.id,
@@ -287,6 +287,11 @@ def _statement_rows(result: Any, names: dict[str, str]) -> dict[str, dict[str, A
         row["digest"] = digest(row)
         out[st.id] = row
     return out
+
+
+def _report(r: Any) -> dict[str, Any]:
+    """A StatementReport as a dict (its fields are plain values: no deep copy as ``asdict`` makes)."""
+    return dict(vars(r)) if hasattr(r, "__dict__") else _plain(r)
 
 
 def _write_statements(conn: Connection, result: Any, names: dict[str, str]) -> int:

@@ -159,12 +159,29 @@ class Reads(StoreBase):
 
     def iter_article_quotes(self) -> Iterator[tuple[Article, list[Quote]]]:
         """Every article with its stored quotes, for linking; streamed."""
+        batch: list[Article] = []
         for article in self.iter_articles():
-            with self.engine.connect() as conn:
-                rows = conn.execute(
-                    select(t.quotes).where(t.quotes.c.article_id == article.id).order_by(t.quotes.c.start)
-                ).all()
-            yield article, [quote_from_row(r._mapping) for r in rows]
+            batch.append(article)
+            if len(batch) >= 200:
+                yield from self._with_quotes(batch)
+                batch = []
+        yield from self._with_quotes(batch)
+
+    def _with_quotes(self, articles: list[Article]) -> Iterator[tuple[Article, list[Quote]]]:
+        """The articles with their quotes, read in one query (in article order, each by start)."""
+        if not articles:
+            return
+        quotes: dict[str, list[Quote]] = {a.id: [] for a in articles}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.quotes)
+                .where(t.quotes.c.article_id.in_(list(quotes)))
+                .order_by(t.quotes.c.article_id, t.quotes.c.start, t.quotes.c.id)
+            )
+            for r in rows:
+                quotes[r.article_id].append(quote_from_row(r._mapping))
+        for a in articles:
+            yield a, quotes[a.id]
 
     def count(self, what: str = "articles") -> int:
         table = {
