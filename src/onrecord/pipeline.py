@@ -248,7 +248,6 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
     the first. ``full`` derives everything again (for when the linker or its model changed).
     """
     from onrecord.speakers import Corrections, RoleRecord, link_corpus
-    from onrecord.speakers.topics import topics_kind
 
     corrections = Corrections()
     for c in store.list_corrections():
@@ -271,15 +270,14 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
         for r in store.list_imported_roles()
     ]
     as_of = store.changes()  # read first: what is written while linking runs stays due
-    topic_cache = store.link_cache(topics_kind())
     if full:
-        topic_cache.clear()
+        store.clear_link_cache()
     result = link_corpus(
         store.iter_article_quotes(),
         corrections=corrections,
         imported_roles=imported,
         embedder=embedder,
-        topic_cache=topic_cache,
+        caches=store.link_cache,
     )
     store.replace_links(result, as_of=as_of)
     return result

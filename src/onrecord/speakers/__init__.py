@@ -25,15 +25,18 @@ from onrecord.speakers.statements import (
     ClusterParams,
     Item,
     cluster,
+    cluster_kind,
     content_words,
     drifted,
     quoted_wording,
     statement_id,
     variant_diffs,
 )
-from onrecord.speakers.topics import TopicCache, TopicFn, cached_topics, regex_topics
+from onrecord.speakers.topics import TopicFn, cached_topics, regex_topics, topics_kind
 from onrecord.speakers.types import (
+    CacheFactory,
     Corrections,
+    DerivedCache,
     DiffToken,
     Embedder,
     LinkResult,
@@ -73,13 +76,15 @@ def link_corpus(
     with_topics: bool = True,
     topic_fn: TopicFn | None = None,
     params: ClusterParams | None = None,
-    topic_cache: TopicCache | None = None,
+    caches: CacheFactory | None = None,
 ) -> LinkResult:
     """Link speakers across articles, read roles, date and topic each quote, and group statements.
 
     ``topic_fn`` replaces spaCy topic extraction (e.g. ``regex_topics`` for speed);
-    ``with_topics=False`` skips topics altogether; ``topic_cache`` keeps spaCy's topics per text
-    (see ``topics.topics_kind``), so a relink parses only texts it has not seen.
+    ``with_topics=False`` skips topics altogether. ``caches`` (kind -> cache, the store's
+    ``link_cache``) keeps what is derived from one input alone: spaCy's topics per text, and each
+    speaker's statement clusters per set of their quotes; a relink then computes only what new
+    quotes touch, with the same result.
     """
     with _gc_paused():
         return _link_corpus(
@@ -90,7 +95,7 @@ def link_corpus(
             with_topics,
             topic_fn,
             params,
-            topic_cache if topic_fn is None else None,
+            caches,
         )
 
 
@@ -115,7 +120,7 @@ def _link_corpus(
     with_topics: bool,
     topic_fn: TopicFn | None,
     params: ClusterParams | None,
-    topic_cache: TopicCache | None = None,
+    caches: CacheFactory | None = None,
 ) -> LinkResult:
     lk = link_speakers(corpus, corrections, list(imported_roles))
     speakers = _speakers(lk)
@@ -125,6 +130,7 @@ def _link_corpus(
         if r.person_key:
             roles_by_key[r.person_key].append(r)
     said = said_dates(corpus, quote_speakers, {s.key: s for s in speakers})
+    topic_cache = caches(topics_kind()) if caches is not None and topic_fn is None else None
     topics, labels = _topics(corpus, with_topics, topic_fn, topic_cache)
     info = {
         q.id: QuoteInfo(
@@ -138,7 +144,8 @@ def _link_corpus(
         for a, qs in corpus
         for q in qs
     }
-    statements = build_statements(corpus, quote_speakers, info, embedder, params)
+    block_cache = caches(cluster_kind(params, embedder)) if caches is not None else None
+    statements = build_statements(corpus, quote_speakers, info, embedder, params, block_cache)
     return LinkResult(
         speakers=speakers,
         quote_speakers=quote_speakers,
@@ -389,7 +396,7 @@ def _topics(
     corpus: list[tuple[Article, list[Quote]]],
     with_topics: bool,
     topic_fn: TopicFn | None,
-    cache: TopicCache | None = None,
+    cache: DerivedCache | None = None,
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     if not with_topics:
         return {}, {}
@@ -415,30 +422,32 @@ def build_statements(
     info: dict[str, QuoteInfo],
     embedder: Embedder | None = None,
     params: ClusterParams | None = None,
+    cache: DerivedCache | None = None,
 ) -> list[Statement]:
     items: list[Item] = []
     rows: list[tuple[Article, Quote]] = []
     words_cache: dict[str, frozenset[str]] = {}
+
+    def words(text: str) -> frozenset[str]:
+        if text not in words_cache:
+            words_cache[text] = content_words(text)
+        return words_cache[text]
     for ai, (art, quotes) in enumerate(corpus):
         for q in quotes:
             qi = info[q.id]
             date = qi.said_date or qi.article_date
             keys = quote_speakers.get(q.id) or []
-            text = q.content.text
-            if text not in words_cache:
-                words_cache[text] = content_words(text)
             items.append(
                 Item(
                     q.id,
                     keys[0] if keys else None,
                     date,
-                    text,
+                    q.content.text,
                     (date or "9999", qi.article_date or "9999", ai, q.start, q.id),
-                    words_cache[text],
                 )
             )
             rows.append((art, q))
-    labels = cluster(items, params, embedder)
+    labels = cluster(items, params, embedder, cache, words)
     groups: dict[int, list[int]] = defaultdict(list)
     for i, lab in enumerate(labels):
         groups[lab].append(i)

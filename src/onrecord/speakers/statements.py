@@ -11,15 +11,15 @@ import difflib
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from onrecord.speakers.dates import parse_iso
 from onrecord.speakers.names import fold
-from onrecord.speakers.types import DiffToken, Embedder, VariantDiff
+from onrecord.speakers.types import DerivedCache, DiffToken, Embedder, VariantDiff
 
 # Not ``onrecord.stopwords``: a shorter list on purpose.  Two reports of one statement are matched on
 # the words they share, and words the general list drops ("first", "never", "new", "last") tell
@@ -129,8 +129,37 @@ def similar_lexical(a: Item, b: Item, p: ClusterParams) -> bool:
     return False
 
 
-def cluster(items: Sequence[Item], params: ClusterParams | None = None, embedder: Embedder | None = None) -> list[int]:
-    """Cluster labels (index of the cluster's first item) for ``items``; union-find over candidate pairs."""
+STATEMENTS_VERSION = 1  # bump when what ``cluster`` returns for one speaker's quotes changes
+
+
+def cluster_kind(params: ClusterParams | None, embedder: Embedder | None) -> str:
+    """What one speaker's clustering depends on besides their quotes: this code, its parameters, the embedder."""
+    p = asdict(params or ClusterParams())
+    tag = hashlib.blake2b(repr(sorted(p.items())).encode(), digest_size=6).hexdigest()
+    return f"statements-v{STATEMENTS_VERSION}:{tag}:{embedder.name if embedder else 'lexical'}"
+
+
+def _block_key(items: Sequence[Item], idxs: list[int]) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for i in idxs:
+        it = items[i]
+        h.update(f"{it.quote_id}\x1e{it.date}\x1e{it.text}\x1f".encode())
+    return h.hexdigest()
+
+
+def cluster(
+    items: Sequence[Item],
+    params: ClusterParams | None = None,
+    embedder: Embedder | None = None,
+    cache: DerivedCache | None = None,
+    words: Callable[[str], frozenset[str]] | None = None,
+) -> list[int]:
+    """Cluster labels (index of the cluster's first item) for ``items``; union-find over candidate pairs.
+
+    Quotes meet only their own speaker's, so each speaker is clustered alone: with a ``cache``, a
+    speaker whose quotes are those of an earlier run gets that run's groups back. ``words`` fills in
+    the content words of the items that must be compared (items of a cached speaker need none).
+    """
     p = params or ClusterParams()
     n = len(items)
     parent = list(range(n))
@@ -145,10 +174,24 @@ def cluster(items: Sequence[Item], params: ClusterParams | None = None, embedder
     for i, it in enumerate(items):
         if it.speaker_key is not None:
             blocks[it.speaker_key].append(i)
+    todo = [idxs for idxs in blocks.values() if len(idxs) > 1]
+    keys: dict[int, str] = {}
+    if cache is not None:
+        keys = {id(idxs): _block_key(items, idxs) for idxs in todo}
+        known = cache.get_many(list(keys.values()))
+        for idxs in todo:
+            for group in known.get(keys[id(idxs)], ()):
+                for pos in group[1:]:
+                    parent[idxs[pos]] = idxs[group[0]]
+        todo = [idxs for idxs in todo if keys[id(idxs)] not in known]
+    if words is not None:
+        for idxs in todo:
+            for i in idxs:
+                items[i].words = words(items[i].text)
     vectors = None
     if embedder is not None:  # only quotes that have another quote of the same speaker to meet
-        vectors = _embed(items, [i for idxs in blocks.values() if len(idxs) > 1 for i in idxs], embedder)
-    for idxs in blocks.values():
+        vectors = _embed(items, [i for idxs in todo for i in idxs], embedder)
+    for idxs in todo:
         for i, j in _candidate_pairs(items, idxs, p):
             if find(i) == find(j):
                 continue
@@ -156,7 +199,17 @@ def cluster(items: Sequence[Item], params: ClusterParams | None = None, embedder
                 vectors is not None and float(vectors[i] @ vectors[j]) >= p.cosine and items[i].words & items[j].words
             ):
                 parent[find(i)] = find(j)
+    if cache is not None and todo:
+        cache.put_many({keys[id(idxs)]: _groups(idxs, find) for idxs in todo})
     return [find(i) for i in range(n)]
+
+
+def _groups(idxs: list[int], find: Callable[[int], int]) -> list[list[int]]:
+    """One speaker's clusters as lists of positions in ``idxs`` (singletons left out)."""
+    pos: dict[int, list[int]] = defaultdict(list)
+    for k, i in enumerate(idxs):
+        pos[find(i)].append(k)
+    return [g for g in pos.values() if len(g) > 1]
 
 
 def _day(date: str | None) -> tuple[int | None, bool]:

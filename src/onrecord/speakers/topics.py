@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from typing import Protocol
 
 from onrecord.speakers.names import ORG_ALIASES, fold
 from onrecord.speakers.statements import STOPWORDS
+from onrecord.speakers.types import DerivedCache
 
 _ENT_LABELS = {"GPE", "NORP", "ORG", "PERSON", "LOC", "EVENT", "FAC", "LAW", "PRODUCT", "WORK_OF_ART"}
 _GENERIC_HEADS = frozenset(
@@ -43,14 +43,6 @@ TopicFn = Callable[[list[str]], list[list[Topic]]]
 TOPICS_VERSION = 1  # bump when what ``spacy_topics`` returns for a text changes
 
 
-class TopicCache(Protocol):
-    """Topics kept per text digest (the store's ``derived_cache``), so a relink parses only new texts."""
-
-    def get_many(self, keys: list[str]) -> dict[str, list]: ...
-
-    def put_many(self, values: dict[str, list]) -> None: ...
-
-
 def topics_kind() -> str:
     """What a text's topics depend on besides the text: this code and the spaCy model (name and version)."""
     from importlib import metadata
@@ -69,7 +61,7 @@ def text_key(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def cached_topics(texts: list[str], cache: TopicCache | None, fn: TopicFn | None = None) -> list[list[Topic]]:
+def cached_topics(texts: list[str], cache: DerivedCache | None, fn: TopicFn | None = None) -> list[list[Topic]]:
     """``extract_topics`` for texts the cache does not hold; the cache's answer for the others."""
     if cache is None:
         return extract_topics(texts, fn)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -165,3 +166,14 @@ class Embedder(Protocol):
     name: str
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class DerivedCache(Protocol):
+    """Values derived from one input alone, kept by the input's digest (the store's ``link_cache``)."""
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]: ...
+
+    def put_many(self, values: dict[str, Any]) -> None: ...
+
+
+CacheFactory = Callable[[str], DerivedCache]  # kind (what is derived, by which code) -> its cache

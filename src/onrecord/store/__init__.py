@@ -35,6 +35,10 @@ class Store(Writes, Reads):
         """Values linking derived from one input alone (a text's topics), kept by the input's digest."""
         return LinkCache(self, kind)
 
+    def clear_link_cache(self) -> None:
+        """Forget every value linking derived (``relink --full``: the linker or its model changed)."""
+        LinkCache(self, "").clear(every_kind=True)
+
 
 __all__ = [
     "DEFAULT_DB",

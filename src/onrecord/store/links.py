@@ -338,6 +338,9 @@ class LinkCache:
                 conn.execute(delete(t.link_cache).where(c.kind == self.kind, c.key.in_(batch)))
             conn.execute(insert(t.link_cache), [{"kind": self.kind, "key": k, "value": v} for k, v in values.items()])
 
-    def clear(self) -> None:
+    def clear(self, every_kind: bool = False) -> None:
         with self.store._write() as conn:
-            conn.execute(delete(t.link_cache).where(t.link_cache.c.kind == self.kind))
+            if every_kind:
+                conn.execute(delete(t.link_cache))
+            else:
+                conn.execute(delete(t.link_cache).where(t.link_cache.c.kind == self.kind))
