@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from onrecord.models import Article, Quote
 from onrecord.speakers.dates import SaidDate, find_said_date, from_article, previous_sentence, sentence_bounds
-from onrecord.speakers.link import Linking, Mention, link_speakers
+from onrecord.speakers.link import ARTICLE_INPUTS_KIND, Linking, Mention, link_speakers
 from onrecord.speakers.names import TITLE_WORDS, fold, is_noise_name, is_org_name, name_tokens
 from onrecord.speakers.statements import (
     ClusterParams,
@@ -122,14 +122,16 @@ def _link_corpus(
     params: ClusterParams | None,
     caches: CacheFactory | None = None,
 ) -> LinkResult:
-    lk = link_speakers(corpus, corrections, list(imported_roles))
+    inputs = caches(ARTICLE_INPUTS_KIND) if caches is not None else None
+    lk = link_speakers(corpus, corrections, list(imported_roles), inputs)
     speakers = _speakers(lk)
     quote_speakers = _quote_speakers(lk)
     roles_by_key: dict[str, list[RoleRecord]] = defaultdict(list)
     for r in lk.roles:
         if r.person_key:
             roles_by_key[r.person_key].append(r)
-    said = said_dates(corpus, quote_speakers, {s.key: s for s in speakers})
+    said_cache = caches(SAID_DATES_KIND) if caches is not None else None
+    said = said_dates(corpus, quote_speakers, {s.key: s for s in speakers}, said_cache)
     topic_cache = caches(topics_kind()) if caches is not None and topic_fn is None else None
     topics, labels = _topics(corpus, with_topics, topic_fn, topic_cache)
     info = {
@@ -284,28 +286,70 @@ def _organisations(keys: list[str], roles: dict[str, list[RoleRecord]], date: st
 # --- said dates ---------------------------------------------------------------------
 
 
+SAID_DATES_VERSION = 1  # bump when what ``said_date_of`` finds for a quote changes
+SAID_DATES_KIND = f"said-dates-v{SAID_DATES_VERSION}"
+
+
 def said_dates(
-    corpus: list[tuple[Article, list[Quote]]], quote_speakers: dict[str, list[str]], speakers: dict[str, Speaker]
+    corpus: list[tuple[Article, list[Quote]]],
+    quote_speakers: dict[str, list[str]],
+    speakers: dict[str, Speaker],
+    cache: DerivedCache | None = None,
 ) -> dict[str, SaidDate]:
     """When each quote was said. A date read for one quote carries over to the same speaker's later
-    quotes in the article (a press conference reported quote by quote)."""
-    out: dict[str, SaidDate] = {}
+    quotes in the article (a press conference reported quote by quote).
+
+    With a ``cache``, the date read from a quote's own text is kept by what it depends on (the quote,
+    its article's date and quoted spans, the names of its speakers), so only new quotes are read.
+    """
     tokens: dict[tuple[str, ...], set[str]] = {}  # per speaker set: most quotes share theirs with many
+    plan: list[tuple[Article, list[tuple[Quote, list[str], set[str], str]]]] = []
     for art, quotes in corpus:
-        carried: dict[str, SaidDate] = {}
-        all_spans = _SortedSpans(s for q in quotes for s in q.content.spans)
+        spans = _spans_key(quotes) if cache is not None else ""
+        rows = []
         for q in sorted(quotes, key=lambda q: (q.start, q.id)):
             keys = quote_speakers.get(q.id, [])
             ks = tuple(keys)
             if ks not in tokens:
                 tokens[ks] = _speaker_tokens(keys, speakers)
-            got = said_date_of(art, q, tokens[ks], all_spans)
+            key = _said_key(q.id, art.published, spans, tokens[ks]) if cache is not None else ""
+            rows.append((q, keys, tokens[ks], key))
+        plan.append((art, rows))
+    known = cache.get_many([k for _, rows in plan for *_, k in rows]) if cache is not None else {}
+    fresh: dict[str, list] = {}
+    out: dict[str, SaidDate] = {}
+    for art, rows in plan:
+        carried: dict[str, SaidDate] = {}
+        all_spans: _SortedSpans | None = None
+        for q, keys, toks, key in rows:
+            if key in known:
+                got = SaidDate(*known[key]) if known[key] else None
+            else:
+                if all_spans is None:
+                    all_spans = _SortedSpans(s for q2, *_ in rows for s in q2.content.spans)
+                got = said_date_of(art, q, toks, all_spans)
+                if cache is not None:
+                    fresh[key] = [got.date, got.basis, got.precision] if got else []
             if got is None:
                 got = next((carried[k] for k in keys if k in carried), None) or from_article(art.published)
             elif keys:
                 carried.update({k: got for k in keys})
             out[q.id] = got
+    if cache is not None and fresh:
+        cache.put_many(fresh)
     return out
+
+
+def _spans_key(quotes: list[Quote]) -> str:
+    """The quoted spans of an article (they are masked when its sentences are read for dates)."""
+    return ",".join(sorted(f"{s.start}-{s.end}" for q in quotes for s in q.content.spans))
+
+
+def _said_key(quote_id: str, published: str | None, spans: str, tokens: set[str]) -> str:
+    import hashlib
+
+    data = f"{quote_id}\x1e{published}\x1e{spans}\x1e{' '.join(sorted(tokens))}"
+    return hashlib.blake2b(data.encode(), digest_size=12).hexdigest()
 
 
 def _speaker_tokens(keys: list[str], speakers: dict[str, Speaker]) -> set[str]:

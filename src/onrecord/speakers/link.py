@@ -40,7 +40,7 @@ from onrecord.speakers.names import (
     slug,
 )
 from onrecord.speakers.roles import RoleObservation, RoleTable, build_article_roles, observe_roles
-from onrecord.speakers.types import Corrections, RoleRecord, UncertainLink
+from onrecord.speakers.types import Corrections, DerivedCache, RoleRecord, UncertainLink
 
 
 @dataclass
@@ -75,17 +75,6 @@ class Linking:
 
 
 # --- 1. mentions --------------------------------------------------------------------
-
-
-def collect_mentions(items: list[tuple[Article, list[Quote]]]) -> list[Mention]:
-    out: list[Mention] = []
-    for art, quotes in items:
-        for q in quotes:
-            for ref in q.speakers:
-                m = _mention(len(out), art, q, ref.name, ref.type, ref.resolved_via)
-                if m is not None:
-                    out.append(m)
-    return out
 
 
 def _mention(idx: int, art: Article, q: Quote, raw: str, typ: str, via: str) -> Mention | None:
@@ -242,7 +231,10 @@ def _initial(name: str) -> str | None:
     return None
 
 
-def link_names(mentions: list[Mention], texts: dict[str, str]) -> Linking:
+def link_names(
+    mentions: list[Mention], texts: dict[str, str], observations: list[RoleObservation] | None = None
+) -> Linking:
+    """``observations``: the articles' role observations when already read (``article_inputs``)."""
     lk = Linking(mentions=mentions, cluster_of={})
     by_article: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
@@ -261,12 +253,11 @@ def link_names(mentions: list[Mention], texts: dict[str, str]) -> Linking:
             lk.cluster_of[m.idx] = cid
             surnames[full.split()[-1]].add(cid)
     # Roles, anchored on the names each article quotes.
-    for aid, ms in by_article.items():
-        names = {m.name for m in ms if m.title is None} | {
-            clean_name(m.surface)[0] for m in ms if m.surface and m.title is None and not is_title_only(m.surface)
-        }
-        names = {n for n in names if len(n.split()) <= 4}
-        lk.observations += _article_observations(aid, texts[aid], ms, names)
+    if observations is not None:
+        lk.observations = list(observations)
+    else:
+        for aid, ms in by_article.items():
+            lk.observations += _article_observations(aid, texts[aid], ms)
     cluster_orgs = _cluster_orgs(lk)
     orgs_by_surface: dict[tuple[str, str], set[str]] = defaultdict(set)
     for o in lk.observations:
@@ -287,9 +278,13 @@ def link_names(mentions: list[Mention], texts: dict[str, str]) -> Linking:
     return lk
 
 
-def _article_observations(aid: str, text: str, ms: list[Mention], names: set[str]) -> list[RoleObservation]:
+def _article_observations(aid: str, text: str, ms: list[Mention]) -> list[RoleObservation]:
     """Titles next to the names one article quotes, with short organisations ("the Authority") written out
     as the article names them ("Coastal Water Authority")."""
+    names = {m.name for m in ms if m.title is None} | {
+        clean_name(m.surface)[0] for m in ms if m.surface and m.title is None and not is_title_only(m.surface)
+    }
+    names = {n for n in names if len(n.split()) <= 4}
     found = observe_roles(aid, text, ms[0].date, names)
     for m in ms:
         parsed = parse_title(m.glued) if m.glued else None
@@ -516,14 +511,86 @@ def _find_cluster(lk: Linking, ref: str) -> str | None:
 # --- everything ---------------------------------------------------------------------
 
 
+ARTICLE_INPUTS_VERSION = 1  # bump when what ``article_inputs`` reads from an article changes
+ARTICLE_INPUTS_KIND = f"speaker-mentions-v{ARTICLE_INPUTS_VERSION}"
+
+
+def article_inputs(art: Article, quotes: list[Quote]) -> tuple[list[Mention], list[RoleObservation]]:
+    """What linking reads from one article alone: its speaker mentions (``idx`` 0, numbered later) and
+    the titles it writes next to the names it quotes."""
+    ms = [m for q in quotes for ref in q.speakers if (m := _mention(0, art, q, ref.name, ref.type, ref.resolved_via))]
+    return ms, (_article_observations(art.id, art.text, ms) if ms else [])
+
+
+def _inputs_key(art: Article, quotes: list[Quote]) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"{art.id}\x1e{art.published}\x1e{art.outlet}\x1e{len(art.text)}".encode())
+    for q in quotes:
+        src = q.source.text if q.source else ""
+        refs = "\x1d".join(f"{r.name}\x1c{r.type}\x1c{r.resolved_via}" for r in q.speakers)
+        h.update(f"\x1f{q.id}\x1e{src}\x1e{refs}".encode())
+    return h.hexdigest()
+
+
+def _inputs_json(ms: list[Mention], obs: list[RoleObservation]) -> dict:
+    def title(t: ParsedTitle | None) -> list | None:
+        return None if t is None else [t.title, t.organisation, t.former]
+
+    return {
+        "m": [
+            [m.quote_id, m.date, m.outlet, m.raw, m.name, m.type, m.via, m.surface, title(m.title), m.glued]
+            for m in ms
+        ],
+        "o": [[o.date, o.surface, title(o.title), o.evidence] for o in obs],
+    }
+
+
+def _inputs_from_json(aid: str, data: dict) -> tuple[list[Mention], list[RoleObservation]]:
+    ms = [
+        Mention(0, aid, qid, date, outlet, raw, name, typ, via, surface, ParsedTitle(*t) if t else None, glued)
+        for qid, date, outlet, raw, name, typ, via, surface, t, glued in data["m"]
+    ]
+    obs = [RoleObservation(aid, date, surface, ParsedTitle(*t), ev) for date, surface, t, ev in data["o"]]
+    return ms, obs
+
+
+def gather_inputs(
+    items: list[tuple[Article, list[Quote]]], cache: DerivedCache | None = None
+) -> tuple[list[Mention], list[RoleObservation]]:
+    """Every article's mentions (numbered in order) and role observations; with a ``cache``, read only
+    from articles (or quotes) it has not seen."""
+    keys = [_inputs_key(a, qs) for a, qs in items] if cache is not None else []
+    known = cache.get_many(keys) if cache is not None else {}
+    fresh: dict[str, dict] = {}
+    mentions: list[Mention] = []
+    observations: list[RoleObservation] = []
+    for n, (art, quotes) in enumerate(items):
+        if cache is not None and keys[n] in known:
+            ms, obs = _inputs_from_json(art.id, known[keys[n]])
+        else:
+            ms, obs = article_inputs(art, quotes)
+            if cache is not None:
+                fresh[keys[n]] = _inputs_json(ms, obs)
+        for m in ms:
+            m.idx = len(mentions)
+            mentions.append(m)
+        observations += obs
+    if cache is not None and fresh:
+        cache.put_many(fresh)
+    return mentions, observations
+
+
 def link_speakers(
     items: list[tuple[Article, list[Quote]]],
     corrections: Corrections | None = None,
     imported_roles: Iterable[RoleRecord] = (),
+    cache: DerivedCache | None = None,
 ) -> Linking:
     texts = {a.id: a.text for a, _ in items}
-    mentions = collect_mentions(items)
-    lk = link_names(mentions, texts)
+    mentions, observations = gather_inputs(items, cache)
+    lk = link_names(mentions, texts, observations)
     assign_keys(lk)
     lk.uncertain = defaultdict(list, {c: _keyed(lk, us) for c, us in lk.uncertain.items()})
     imported = _link_imported(lk, imported_roles)
