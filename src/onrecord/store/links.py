@@ -30,8 +30,11 @@ _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's para
 
 def _plain(value: Any) -> Any:
     """Dataclasses (nested) to dicts, sets to sorted lists: JSON-ready."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
     if is_dataclass(value) and not isinstance(value, type):
-        return _plain(asdict(value))
+        fields = vars(value) if hasattr(value, "__dict__") else asdict(value)  # vars: no deep copy first
+        return {k: _plain(v) for k, v in fields.items()}
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -207,11 +210,7 @@ def _speaker_rows(result: Any) -> dict[str, tuple[dict[str, Any], list[dict[str,
             counts[k] += 1
     out = {}
     for s in result.speakers:
-        data = {
-            k: _plain(v)
-            for k, v in (asdict(s) if is_dataclass(s) else dict(vars(s))).items()
-            if k not in {"key", "name", "type", "aliases", "roles"}
-        }
+        data = {k: _plain(v) for k, v in vars(s).items() if k not in {"key", "name", "type", "aliases", "roles"}}
         row = {
             "key": s.key,
             "name": s.name,
