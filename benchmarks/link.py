@@ -1,11 +1,14 @@
-"""Speaker linking and statement clustering at scale: quotes/second and peak memory of ``link_corpus``.
+"""Linking at scale, as ``onrecord ingest`` runs it: a full relink of a store, and the relink after adding
+articles to it (what each daily ingest pays).
 
-Synthesises a corpus of N quotes (people with diacritics and without, surnames alone,
-titles glued to names and bare titles; statements repeated by several outlets with edits,
-direct and indirect) and times ``link_corpus`` on it, each size in a fresh process.
+Synthesises articles with quotes (people with diacritics and without, surnames alone, titles glued to names
+and bare titles; statements repeated by several outlets with edits, direct and indirect), stores them in a
+fresh SQLite store without extraction, and times ``pipeline.relink`` (spaCy topics, said dates, statements,
+writing the links) in CPU seconds, each size in a fresh process:
 
-    python benchmarks/link.py                 # 5k, 20k, 50k; regex topics
-    python benchmarks/link.py --sizes 5000 --topics spacy
+    python benchmarks/link.py                         # 10k and 50k articles, then 1,000 more each
+    python benchmarks/link.py --articles 10000 --add 1000 --check   # also compare with a full relink
+    python benchmarks/link.py --in-memory --sizes 5000 20000 --topics regex   # link_corpus alone
 """
 
 from __future__ import annotations
@@ -291,16 +294,114 @@ def pairwise(truth: dict[str, str], predicted: dict[str, str]) -> tuple[float, f
     return (tp / pred if pred else 1.0), (tp / gold if gold else 1.0)
 
 
+def measure_store(n_articles: int, add: int, check: bool) -> dict[str, float]:
+    """Full relink of ``n_articles`` stored articles, then the relink after ``add`` more (CPU seconds)."""
+    import shutil
+    import tempfile
+
+    from onrecord import pipeline
+    from onrecord.store import Store
+
+    corpus = synthesise(int((n_articles + add) * 3.2))[: n_articles + add]
+    base, extra = corpus[:n_articles], corpus[n_articles:]
+    tmp = Path(tempfile.mkdtemp(prefix="onrecord-link-"))
+    try:
+        store = Store(f"sqlite:///{tmp / 'link.db'}")
+        for art, quotes in base:
+            store.add_article(art, quotes)
+        store.refresh_search_index()
+        c0 = time.process_time()
+        pipeline.relink(store, full=True)
+        full = time.process_time() - c0
+        for art, quotes in extra:
+            store.add_article(art, quotes)
+        store.refresh_search_index()
+        c0 = time.process_time()
+        pipeline.relink(store)
+        incremental = time.process_time() - c0
+        out = {
+            "articles": n_articles,
+            "quotes": sum(len(q) for _, q in base),
+            "added": len(extra),
+            "added_quotes": sum(len(q) for _, q in extra),
+            "full_s": full,
+            "incremental_s": incremental,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+        if check:  # the same store linked from scratch must hold the same links
+            _copy_sqlite(tmp / "link.db", tmp / "ref.db")
+            ref = Store(f"sqlite:///{tmp / 'ref.db'}")
+            pipeline.relink(ref, full=True)
+            out["equal"] = _links(store) == _links(ref)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _copy_sqlite(src: Path, dst: Path) -> None:
+    """A consistent copy of a SQLite store (its write-ahead log included), by SQLite's backup API."""
+    import sqlite3
+
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+
+
+def _links(store: object) -> list:
+    from sqlalchemy import text
+
+    queries = [
+        "SELECT key, name, type, aliases, quote_count, first_seen, last_seen, data FROM speakers ORDER BY key",
+        "SELECT id, speaker_key, date, drift, reports, diff FROM statements ORDER BY id",
+        "SELECT id, speaker_keys, speaker_names, said_date, topics, organisations, statement_id FROM quotes "
+        "ORDER BY id",
+        'SELECT title, organisation, person, speaker_key, start, "end", source FROM roles '
+        'ORDER BY speaker_key, title, organisation, start, "end", source, person',
+    ]
+    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+        return [[tuple(r) for r in conn.execute(text(q))] for q in queries]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, nargs="+", default=[10_000, 50_000], help="store sizes")
+    ap.add_argument("--add", type=int, default=1000, help="articles added after the full relink")
+    ap.add_argument("--check", action="store_true", help="also relink the final store in full and compare")
+    ap.add_argument("--in-memory", action="store_true", help="time link_corpus alone on --sizes quotes")
     ap.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000, 50000])
-    ap.add_argument("--topics", choices=["regex", "spacy", "none"], default="regex")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per size; the fastest is reported")
+    ap.add_argument("--topics", choices=["regex", "spacy", "none"], default="spacy")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per size (--in-memory); the fastest is reported")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--one-store", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(measure(args.one, args.topics)))
         return
+    if args.one_store:
+        print(json.dumps(measure_store(args.one_store, args.add, args.check)))
+        return
+    if args.in_memory:
+        in_memory(args)
+        return
+    print("pipeline.relink on a SQLite store of synthetic articles (spaCy topics, as ingest runs it);")
+    print(f"CPU seconds of a full relink, then of the relink after {args.add:,} more articles; each size in a fresh")
+    print("process; peak MB = peak RSS of that process")
+    print(
+        f"{'articles':>8} {'quotes':>8} {'full s':>8} {'quotes/s':>9} {'+added':>7} {'relink s':>9} "
+        f"{'% of full':>9} {'peak MB':>8}" + (f" {'equal':>6}" if args.check else "")
+    )
+    for n in args.articles:
+        cmd = [sys.executable, __file__, "--one-store", str(n), "--add", str(args.add)]
+        out = subprocess.run(cmd + (["--check"] if args.check else []), capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{r['articles']:>8,} {r['quotes']:>8,} {r['full_s']:>8.1f} {r['quotes'] / r['full_s']:>9.0f} "
+            f"{r['added']:>7,} {r['incremental_s']:>9.2f} {100 * r['incremental_s'] / r['full_s']:>8.1f}% "
+            f"{r['peak_rss_mb']:>8.0f}" + (f" {str(r['equal']):>6}" if args.check else ""),
+            flush=True,
+        )
+
+
+def in_memory(args: argparse.Namespace) -> None:
     print(f"link_corpus over synthetic quotes (topics: {args.topics}); each size in a fresh process;")
     print(f"seconds = CPU time of link_corpus, fastest of {args.repeat} runs; peak MB = peak RSS of the process")
     print(
