@@ -10,18 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from onrecord.dedup import minhash
-from onrecord.dedup.features import raw_terms
+from onrecord.dedup.features import iso_day, raw_terms
 from onrecord.dedup.lsh import BandIndex
 from onrecord.dedup.stories import StoryIndex
+from onrecord.dedup.window import Window
 from onrecord.models import Article
 
 DEFAULT_STORY_THRESHOLD = 0.35  # content alone (a date unknown)
 DEFAULT_DATED_STORY_THRESHOLD = 0.10  # both dates known and within ``day_window`` days
+DEFAULT_WINDOW_DAYS = 30  # days either side of an article that its matches come from
+DEFAULT_MAX_ARTICLES = 100_000  # articles held in memory at most (about 2-3 KiB each)
 
 
 @dataclass
@@ -64,10 +68,12 @@ class ArticleState:
     duplicate_of: str | None = None  # near-duplicate root, None for an original
     story_id: str | None = None
     story_features: dict[str, Any] | None = None
+    ingested: str | None = None  # ISO time of ingest: an undated article's place in the window
 
 
 @dataclass
 class _Known:
+    __slots__ = ("seq", "published", "root", "story_id")
     seq: int
     published: str | None
     root: str
@@ -96,8 +102,12 @@ class Deduplicator:
     (``onrecord.ingest.normalise_body``) and returns a :class:`DedupResult`.
     Only signatures (4 bytes x ``num_perm``), LSH band keys (12 bytes a band) and
     the story posting lists (8 bytes per kept term) are held, never texts:
-    about 2-4 KiB per article. ``load(states)`` rebuilds the indexes from stored
-    :class:`ArticleState` records, in the order they were first added.
+    about 2-4 KiB per article, and only for the articles of the :class:`Window`
+    (``window_days`` either side of the days recently added, at most
+    ``max_articles``): an article finds near-duplicates and stories among those,
+    so memory stays flat however large the corpus grows. ``load(states)``
+    rebuilds the indexes from stored :class:`ArticleState` records, in the order
+    they were first added (what falls outside the window is dropped again).
     """
 
     def __init__(
@@ -108,15 +118,19 @@ class Deduplicator:
         dated_story_threshold: float = DEFAULT_DATED_STORY_THRESHOLD,
         shingle_size: int = minhash.DEFAULT_SHINGLE,
         day_window: int = 3,
+        window_days: int = DEFAULT_WINDOW_DAYS,
+        max_articles: int = DEFAULT_MAX_ARTICLES,
     ) -> None:
         self.num_perm = num_perm
         self.near_threshold = near_threshold
         self.shingle_size = shingle_size
         self._bands = BandIndex(*lsh_params(near_threshold, num_perm))
         self._sigs = np.empty((256, num_perm), dtype=np.uint32)  # row = _Known.seq
-        self._order: list[str] = []  # seq -> article id
+        self._order: list[str | None] = []  # seq -> article id, None once it left the window
         self._known: dict[str, _Known] = {}
         self._members: dict[str, list[str]] = {}  # root -> near-duplicates of it
+        self.window = Window(window_days, max_articles)
+        self._today = date.today().toordinal()  # undated articles are placed at their ingest day
         self.stories = StoryIndex(
             threshold=story_threshold, dated_threshold=dated_story_threshold, day_window=day_window
         )
@@ -126,6 +140,8 @@ class Deduplicator:
         known = self._known.get(article.id)
         if known is not None:
             return self._exact(article.id, known)
+        day = self._day_of(article.published, None)
+        self.window.touch(day)
         hv = minhash.signature(body, self.num_perm, self.shingle_size)
         result = DedupResult(
             kind="new", article_id=article.id, signature=minhash.to_bytes(hv), published=article.published
@@ -136,6 +152,7 @@ class Deduplicator:
         if result.kind == "new":
             self._assign_story(result, article, body)
         self._remember(result, hv)
+        self._forget(self.window.add(article.id, day))
         return result
 
     def load(self, states: Iterable[ArticleState]) -> int:
@@ -159,10 +176,15 @@ class Deduplicator:
             if s.story_features is not None:
                 self.stories.add(s.article_id, story_id, s.story_features)
             self._remember(result, hv)
+            self._forget(self.window.add(s.article_id, self._day_of(s.published, s.ingested)))
             n += 1
         return n
 
+    def _day_of(self, published: str | None, ingested: str | None) -> int:
+        return iso_day(published) or iso_day(ingested) or self._today
+
     def __len__(self) -> int:
+        """Articles held (those of the window)."""
         return len(self._known)
 
     def __contains__(self, article_id: str) -> bool:
@@ -188,24 +210,33 @@ class Deduplicator:
         cands = self._bands.query(hv)
         if not cands:
             return []
-        rows = np.fromiter(sorted(cands), dtype=np.int64, count=len(cands))
+        order = self._order
+        rows = np.fromiter((i for i in sorted(cands) if order[i] is not None), dtype=np.int64)
         sims = np.count_nonzero(self._sigs[rows] == hv, axis=1) / len(hv)
         keep = sims >= self.near_threshold
-        return [(float(sim), self._order[i]) for i, sim in zip(rows[keep].tolist(), sims[keep], strict=True)]
+        return [(float(sim), order[i] or "") for i, sim in zip(rows[keep].tolist(), sims[keep], strict=True)]
 
     def _sig_of(self, article_id: str) -> np.ndarray:
         return self._sigs[self._known[article_id].seq]
 
     def _link_near(self, result: DedupResult, hv: np.ndarray, matches: list[tuple[float, str]]) -> None:
         roots = {self._known[key].root for _, key in matches}
-        root = min(roots, key=self._order_key)
+        held = [r for r in roots if r in self._known]
+        if not held:  # the group's root has left the window: join it without the root's details
+            first = self._known[min((key for _, key in matches), key=self._order_key)]
+            result.similarity = round(max(sim for sim, _ in matches), 4)
+            result.story_id = first.story_id
+            result.kind = "near"
+            result.duplicate_of = first.root
+            return
+        root = min(held, key=self._order_key)
         root_known = self._known[root]
         sim = minhash.jaccard(hv, self._sig_of(root))
         result.similarity = round(sim, 4)
         result.story_id = root_known.story_id
         if self._earlier(result.published, root_known):
             # Seen later but published first: this article becomes the group's root.
-            group = [root, *self._members.get(root, [])]
+            group = [a for a in (root, *self._members.get(root, [])) if a in self._known]
             result.repointed = {a: round(minhash.jaccard(hv, self._sig_of(a)), 4) for a in group}
             return
         result.kind = "near"
@@ -241,7 +272,8 @@ class Deduplicator:
     def _remember(self, result: DedupResult, hv: np.ndarray) -> None:
         aid = result.article_id
         for old in result.repointed:
-            self._known[old].root = aid
+            if old in self._known:
+                self._known[old].root = aid
             self._members.pop(old, None)
         if result.repointed:
             self._members[aid] = list(result.repointed)
@@ -252,7 +284,40 @@ class Deduplicator:
         self._sigs[seq] = hv
         self._order.append(aid)
         self._known[aid] = _Known(seq, result.published, root or aid, result.story_id or aid)
-        if result.kind == "near" and root:
+        if result.kind == "near" and root and root in self._known:  # (a root may have left the window)
             self._members.setdefault(root, []).append(aid)
         if not minhash.is_empty(hv):
             self._bands.insert(seq, hv)
+
+    def _forget(self, article_ids: list[str]) -> None:
+        """Drop articles that left the window; rebuild the arrays once half of them are gone."""
+        if not article_ids:
+            return
+        self.stories.remove(article_ids)
+        for aid in article_ids:
+            known = self._known.pop(aid, None)
+            if known is None:
+                continue
+            self._order[known.seq] = None
+            self._members.pop(aid, None)
+        if len(self._order) - len(self._known) > max(len(self._known), 1024):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Renumber the held articles 0..n-1 and rebuild signatures and LSH bands from them."""
+        held = sorted(self._known.items(), key=lambda item: item[1].seq)
+        old = np.fromiter((k.seq for _, k in held), dtype=np.int64, count=len(held))
+        sigs = self._sigs[old]
+        self._order = []
+        for i, (aid, k) in enumerate(held):
+            self._order.append(aid)
+            k.seq = i
+        self._sigs = np.empty((max(256, 2 * len(held)), self.num_perm), dtype=np.uint32)
+        self._sigs[: len(held)] = sigs
+        for root in [r for r in self._members if r not in self._known]:
+            del self._members[root]
+        for root, members in self._members.items():
+            self._members[root] = [m for m in members if m in self._known]
+        self._bands = BandIndex(self._bands.bands, self._bands.rows, self._bands.min_buffer)
+        full = ~(sigs == minhash.EMPTY).all(axis=1)
+        self._bands.insert_many(np.flatnonzero(full).astype(np.int32), sigs[full])

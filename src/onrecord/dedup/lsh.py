@@ -44,6 +44,18 @@ class BandIndex:
         self._buf_ids[self._nbuf] = item
         self._nbuf += 1
 
+    def insert_many(self, items: np.ndarray, hashvalues: np.ndarray) -> None:
+        """Insert rows of ``hashvalues`` (n x num_perm) as ``items`` at once (a rebuild)."""
+        if not len(items):
+            return
+        rows = hashvalues[:, : self.bands * self.rows].reshape(len(items), self.bands, self.rows).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            keys = (rows * self._mult).sum(axis=2, dtype=np.uint64)  # n x bands
+        self._merge()
+        self._buf_keys, self._buf_ids = keys, np.asarray(items, dtype=np.int32)
+        self._nbuf = len(items)
+        self._merge()
+
     def query(self, hashvalues: np.ndarray) -> set[int]:
         """Items sharing at least one band with ``hashvalues``."""
         keys = self.band_keys(hashvalues)

@@ -24,6 +24,7 @@ DEFAULT_SHINGLE = 3
 _WORD = re.compile(r"\w+")
 _MIX = np.uint32(0x9E3779B1)  # golden-ratio multiplier for combining word hashes
 _MAX = np.uint32(0xFFFFFFFF)
+EMPTY = _MAX  # every value of an empty text's signature
 
 
 @lru_cache(maxsize=8)

@@ -2,21 +2,30 @@
 
 An article's story features are its top-k terms (content words and
 ``e:``-prefixed proper-noun phrases) with L2-normalised tf-idf weights, plus
-its published day. Candidates come from the posting lists of those terms
-(the most recent ``max_postings`` entries of each, so retrieval stays
-bounded however large the index grows); the score is the cosine of the two
-truncated vectors, computed while walking the posting lists (each posting
-carries the indexed article's weight, so no per-article vectors are kept).
+its published day. Candidates come from the posting lists of the query's
+``query_terms`` heaviest terms (the most recent ``max_postings`` entries of
+each); the score is the dot product of the two vectors over those terms.
+The heaviest terms carry most of a cosine, while the light ones (common
+words) have the longest posting lists: reading them would cost most of a
+query and change few scores. Each posting carries the indexed article's
+weight, and every term list is scored in one numpy pass (concatenate, then
+``bincount``) over the resident articles only.
 
 Dates are evidence: two articles whose published days are both known and
 further apart than ``day_window`` never share a story; when both are known
 and close, the lower ``dated_threshold`` applies; when either is unknown the
 content alone must reach ``threshold``.
+
+The index is bounded: articles are evicted as the :class:`~onrecord.dedup.window.Window`
+of the deduplicator drops them (``remove``), and the posting lists are rebuilt
+without them once they make up half the index, so memory follows the window,
+not the corpus.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +40,13 @@ class _Posting:
 
     __slots__ = ("idx", "n", "w")
 
-    def __init__(self) -> None:
-        self.idx = np.empty(4, dtype=np.int32)
-        self.w = np.empty(4, dtype=np.float32)
-        self.n = 0
+    def __init__(self, idx: np.ndarray | None = None, w: np.ndarray | None = None) -> None:
+        if idx is None or w is None:
+            self.idx = np.empty(4, dtype=np.int32)
+            self.w = np.empty(4, dtype=np.float32)
+            self.n = 0
+        else:
+            self.idx, self.w, self.n = idx, w, len(idx)
 
     def append(self, j: int, weight: float, keep: int) -> None:
         """Append; once full beyond ``2 * keep`` entries, drop all but the last ``keep`` (never read)."""
@@ -44,15 +56,11 @@ class _Posting:
                 self.w[:keep] = self.w[self.n - keep : self.n]
                 self.n = keep
             else:
-                self.idx = np.resize(self.idx, 2 * self.n)
-                self.w = np.resize(self.w, 2 * self.n)
+                self.idx = np.resize(self.idx, max(4, 2 * self.n))
+                self.w = np.resize(self.w, max(4, 2 * self.n))
         self.idx[self.n] = j
         self.w[self.n] = weight
         self.n += 1
-
-    def last(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        lo = max(0, self.n - m)
-        return self.idx[lo : self.n], self.w[lo : self.n]
 
 
 class _Column:
@@ -60,15 +68,24 @@ class _Column:
 
     __slots__ = ("data", "n")
 
-    def __init__(self, dtype: type) -> None:
-        self.data = np.empty(64, dtype=dtype)
-        self.n = 0
+    def __init__(self, dtype: Any, data: np.ndarray | None = None) -> None:
+        self.data = np.empty(64, dtype=dtype) if data is None else np.array(data, dtype=dtype)
+        self.n = 0 if data is None else len(self.data)
+        if self.n == 0 and len(self.data) == 0:
+            self.data = np.empty(64, dtype=dtype)
 
     def append(self, value: float) -> None:
         if self.n == len(self.data):
-            self.data = np.resize(self.data, 2 * self.n)
+            self.data = np.resize(self.data, max(64, 2 * self.n))
         self.data[self.n] = value
         self.n += 1
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self.n + len(values)
+        if need > len(self.data):
+            self.data = np.resize(self.data, max(64, 2 * need))
+        self.data[self.n : need] = values
+        self.n = need
 
     def view(self, n: int | None = None) -> np.ndarray:
         return self.data[: self.n if n is None else n]
@@ -89,8 +106,9 @@ class StoryIndex:
         day_window: int = 3,
         top_k: int = 200,
         entity_boost: float = 1.0,
-        max_postings: int = 1000,
+        max_postings: int = 250,
         centroid: bool = True,
+        query_terms: int = 200,
     ) -> None:
         self.centroid = centroid
         self.threshold = threshold
@@ -99,18 +117,27 @@ class StoryIndex:
         self.top_k = top_k
         self.entity_boost = entity_boost
         self.max_postings = max_postings
+        self.query_terms = query_terms
         bg_n, bg_df = background.load()
         self._n = bg_n  # background documents + indexed articles
         self._df: dict[str, int] = dict(bg_df)  # background + indexed document frequencies
         self._postings: dict[str, _Posting] = {}
-        self._ids: list[str] = []
+        self._ids: list[str | None] = []  # article number -> id; None once removed
+        self._num: dict[str, int] = {}  # id -> article number, resident articles only
         self._days = _Column(np.float64)  # published day per indexed article, NaN when unknown
         self._story_of = _Column(np.int32)  # story number per indexed article
+        self._alive = _Column(np.bool_)
+        # Each article's own vector (terms as indexes into _terms), to rebuild the postings.
+        self._terms: list[str] = []
+        self._term_num: dict[str, int] = {}
+        self._vec_start = _Column(np.int64)
+        self._vec_term = _Column(np.int32)
+        self._vec_w = _Column(np.float32)
         self._story_ids: list[str] = []  # story number -> story id
         self._story_num: dict[str, int] = {}
         self._norm2 = _Column(np.float64)  # per story: squared norm of the sum of its vectors
-        # (features, scores) of the last query, reused by the add() that follows it
-        self._last: tuple[dict[str, Any], np.ndarray | None] | None = None
+        # (features, candidates, scores) of the last query, reused by the add() that follows it
+        self._last: tuple[dict[str, Any], np.ndarray, np.ndarray] | None = None
 
     # -- features -----------------------------------------------------------
     def features(self, terms: Counter[str], published: str | None) -> dict[str, Any]:
@@ -129,17 +156,15 @@ class StoryIndex:
         articles only), which lets a follow-up join a story whose articles each
         share only part of its vocabulary.
         """
-        weights: dict[str, float] = features["terms"]
         day: int | None = features.get("day")
-        scores = self._scores(weights)
-        self._last = (features, scores)
-        if scores is None:
+        cand, scores = self._scores(features["terms"])
+        self._last = (features, cand, scores)
+        if not len(cand):
             return None
-        n = len(scores)
-        days = self._days.view(n)
+        days = self._days.data[cand]
         if day is None:
-            in_window = np.zeros(n, dtype=bool)
-            thresholds = np.full(n, self.threshold)
+            in_window = np.zeros(len(cand), dtype=bool)
+            thresholds = np.full(len(cand), self.threshold)
         else:
             dated = ~np.isnan(days)
             with np.errstate(invalid="ignore"):
@@ -148,42 +173,59 @@ class StoryIndex:
         best: StoryMatch | None = None
         passing = scores >= thresholds
         if passing.any():
-            j = int(np.argmax(np.where(passing, scores, -1.0)))
-            best = StoryMatch(self._ids[j], self._story_ids[self._story_of.data[j]], float(scores[j]))
+            i = int(np.argmax(np.where(passing, scores, -1.0)))
+            j = int(cand[i])
+            best = StoryMatch(self._ids[j] or "", self._story_ids[self._story_of.data[j]], float(scores[i]))
         if self.centroid and in_window.any():
-            story = self._best_story(scores, in_window)
+            story = self._best_story(cand[in_window], scores[in_window])
             if story is not None and (best is None or story.score > best.score):
                 best = story
         if best is None:
             return None
         return StoryMatch(best.article_id, best.story_id, round(best.score, 4))
 
-    def _best_story(self, scores: np.ndarray, in_window: np.ndarray) -> StoryMatch | None:
+    def _best_story(self, cand: np.ndarray, scores: np.ndarray) -> StoryMatch | None:
         """Cosine with the sum of each story's members published within the window."""
-        stories = self._story_of.view(len(scores))
-        sums = np.bincount(stories[in_window], weights=scores[in_window])
-        cos = sums / np.sqrt(self._norm2.view(len(sums)))
+        stories, inv = np.unique(self._story_of.data[cand], return_inverse=True)
+        cos = np.bincount(inv, weights=scores) / np.sqrt(self._norm2.data[stories])
         k = int(np.argmax(cos))
         if cos[k] < self.dated_threshold:
             return None
-        story_id = self._story_ids[k]
+        story_id = self._story_ids[int(stories[k])]
         return StoryMatch(story_id, story_id, float(cos[k]))
 
-    def _scores(self, weights: dict[str, float]) -> np.ndarray | None:
-        """Dot products with every indexed article sharing a term (numpy bincount)."""
+    def _scores(self, weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(article numbers, dot products) of the resident articles sharing a query term.
+
+        ``weights`` is in descending weight order (``weigh``), so its first
+        ``query_terms`` items are the heaviest.
+        """
         m = self.max_postings
         idx_parts: list[np.ndarray] = []
         w_parts: list[np.ndarray] = []
-        for term, w in weights.items():
-            posting = self._postings.get(term)
+        qw: list[float] = []
+        lens: list[int] = []
+        postings = self._postings
+        for n, (term, w) in enumerate(weights.items()):
+            if n == self.query_terms:
+                break
+            posting = postings.get(term)
             if posting is None:
                 continue
-            idx, wts = posting.last(m)
-            idx_parts.append(idx)
-            w_parts.append(wts * w)
+            hi = posting.n
+            lo = hi - m if hi > m else 0
+            idx_parts.append(posting.idx[lo:hi])
+            w_parts.append(posting.w[lo:hi])
+            qw.append(w)
+            lens.append(hi - lo)
         if not idx_parts:
-            return None
-        return np.bincount(np.concatenate(idx_parts), weights=np.concatenate(w_parts))
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        # One multiply for all terms: each posting weight times its query term's weight.
+        prod = np.concatenate(w_parts) * np.repeat(np.array(qw, dtype=np.float32), lens)
+        sums = np.bincount(np.concatenate(idx_parts), weights=prod)
+        cand = np.flatnonzero(sums)
+        cand = cand[self._alive.data[cand]]  # removed articles linger in postings until a rebuild
+        return cand, sums[cand]
 
     # -- indexing -----------------------------------------------------------
     def add(self, article_id: str, story_id: str, features: dict[str, Any]) -> None:
@@ -191,23 +233,34 @@ class StoryIndex:
         j = len(self._ids)
         k = self._grow_story(story_id, features)
         self._ids.append(article_id)
+        self._num[article_id] = j
         self._story_of.append(k)
+        self._alive.append(True)
         day = features.get("day")
         self._days.append(np.nan if day is None else day)
-        postings, df = self._postings, self._df
+        self._vec_start.append(self._vec_term.n)
+        postings, df, term_num, keep = self._postings, self._df, self._term_num, self.max_postings
+        nums = []
         for term, w in weights.items():
             posting = postings.get(term)
             if posting is None:
                 posting = postings[term] = _Posting()
-            posting.append(j, w, self.max_postings)
+            posting.append(j, w, keep)
             df[term] = df.get(term, 0) + 1
+            t = term_num.get(term)
+            if t is None:
+                t = term_num[term] = len(self._terms)
+                self._terms.append(term)
+            nums.append(t)
+        self._vec_term.extend(np.array(nums, dtype=np.int32))
+        self._vec_w.extend(np.fromiter(weights.values(), dtype=np.float32, count=len(weights)))
         self._n += 1
 
     def _grow_story(self, story_id: str, features: dict[str, Any]) -> int:
         """Add a member's vector v to its story sum c: ||c + v||^2 = ||c||^2 + 2 c.v + ||v||^2.
 
         c.v comes from the posting lists (the scores of the query that preceded this add,
-        or a fresh one when loading). Returns the story number.
+        or a fresh one when loading), over the story's resident members. Returns the story number.
         """
         last, self._last = self._last, None
         v2 = sum(w * w for w in features["terms"].values())
@@ -217,13 +270,72 @@ class StoryIndex:
             self._story_ids.append(story_id)
             self._norm2.append(v2)
             return k
-        scores = last[1] if last is not None and last[0] is features else self._scores(features["terms"])
-        cv = 0.0
-        if scores is not None:
-            members = self._story_of.view(len(scores)) == k
-            cv = float(scores[members].sum())
+        cand, scores = last[1:] if last is not None and last[0] is features else self._scores(features["terms"])
+        cv = float(scores[self._story_of.data[cand] == k].sum()) if len(cand) else 0.0
         self._norm2.data[k] += 2 * cv + v2
         return k
 
+    # -- eviction -----------------------------------------------------------
+    def remove(self, article_ids: Iterable[str]) -> int:
+        """Forget these articles (those indexed); returns how many were removed."""
+        n = 0
+        for aid in article_ids:
+            j = self._num.pop(aid, None)
+            if j is not None:
+                self._alive.data[j] = False
+                self._ids[j] = None
+                n += 1
+        if n and len(self._ids) - len(self._num) > max(len(self._num), 1024):
+            self._rebuild()
+        return n
+
+    def _rebuild(self) -> None:
+        """Renumber the resident articles and rebuild postings, vectors and stories without the rest."""
+        keep = np.flatnonzero(self._alive.view())
+        starts = self._vec_start.view()
+        ends = np.append(starts[1:], self._vec_term.n)
+        lens = (ends - starts)[keep]
+        pos = np.concatenate([np.arange(s, e) for s, e in zip(starts[keep].tolist(), ends[keep].tolist(), strict=True)]
+                             or [np.empty(0, dtype=np.int64)])
+        old_terms = self._vec_term.data[pos]
+        w = self._vec_w.data[pos]
+        article = np.repeat(np.arange(len(keep), dtype=np.int32), lens)
+        # Terms are renumbered too, so the vocabulary of evicted articles goes with them.
+        used, term = np.unique(old_terms, return_inverse=True)
+        self._terms = [self._terms[t] for t in used.tolist()]
+        self._term_num = {t: i for i, t in enumerate(self._terms)}
+        # Stories with no resident member are dropped.
+        old_story = self._story_of.data[keep]
+        stories, story = np.unique(old_story, return_inverse=True)
+        self._story_ids = [self._story_ids[s] for s in stories.tolist()]
+        self._story_num = {s: i for i, s in enumerate(self._story_ids)}
+        self._norm2 = _Column(np.float64, self._norm2.data[stories])
+        ids = [self._ids[j] for j in keep.tolist()]
+        self._ids = ids
+        self._num = {aid: i for i, aid in enumerate(ids) if aid is not None}
+        self._days = _Column(np.float64, self._days.data[keep])
+        self._story_of = _Column(np.int32, story)
+        self._alive = _Column(np.bool_, np.ones(len(keep), dtype=bool))
+        self._vec_start = _Column(np.int64, np.concatenate([[0], np.cumsum(lens)[:-1]]) if len(lens) else [])
+        self._vec_term = _Column(np.int32, term)
+        self._vec_w = _Column(np.float32, w)
+        # Postings in article order (a stable sort by term keeps it), the last max_postings of each.
+        order = np.argsort(term, kind="stable")
+        bounds = np.searchsorted(term[order], np.arange(len(self._terms) + 1))
+        m = self.max_postings
+        postings: dict[str, _Posting] = {}
+        for t, name in enumerate(self._terms):
+            lo, hi = int(bounds[t]), int(bounds[t + 1])
+            lo = max(lo, hi - m)
+            sel = order[lo:hi]
+            postings[name] = _Posting(article[sel].copy(), w[sel].copy())
+        self._postings = postings
+        self._last = None
+
     def __len__(self) -> int:
-        return len(self._ids)
+        """Resident (indexed, not removed) articles."""
+        return len(self._num)
+
+    def entries(self) -> int:
+        """Posting entries held: what the index's memory grows with."""
+        return sum(len(p.idx) for p in self._postings.values())
