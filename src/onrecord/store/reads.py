@@ -38,7 +38,7 @@ from onrecord.queries import (
 from onrecord.store import fulltext
 from onrecord.store import schema as t
 from onrecord.store.engine import StoreBase
-from onrecord.store.rows import article_from_row, article_row, quote_from_row, quote_row
+from onrecord.store.rows import ARTICLE_FIELDS, QUOTE_FIELDS, article_from_row, article_row, quote_from_row, quote_row
 
 _QUOTE_JOIN = t.quotes.join(t.articles, t.articles.c.id == t.quotes.c.article_id)
 _QUOTE_COLUMNS = (
@@ -149,7 +149,10 @@ class Reads(StoreBase):
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    select(t.articles).where(t.articles.c.seq > last).order_by(t.articles.c.seq).limit(batch)
+                    select(*(t.articles.c[f] for f in ARTICLE_FIELDS), t.articles.c.seq)
+                    .where(t.articles.c.seq > last)
+                    .order_by(t.articles.c.seq)
+                    .limit(batch)
                 ).all()
             if not rows:
                 return
@@ -174,7 +177,7 @@ class Reads(StoreBase):
         quotes: dict[str, list[Quote]] = {a.id: [] for a in articles}
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t.quotes)
+                select(*(t.quotes.c[f] for f in QUOTE_FIELDS))
                 .where(t.quotes.c.article_id.in_(list(quotes)))
                 .order_by(t.quotes.c.article_id, t.quotes.c.start, t.quotes.c.id)
             )

@@ -22,6 +22,16 @@ def article_row(m: Any) -> dict[str, Any]:
     return d
 
 
+ARTICLE_FIELDS = (
+    "id", "text", "title", "outlet", "url", "authors", "published", "published_raw", "language",
+    "source_path", "source_record", "format", "title_span", "skip_ranges", "extra",
+)  # what article_from_row reads: a select of these skips the dedup state (story features: KBs of JSON)
+QUOTE_FIELDS = (
+    "id", "article_id", "kind", "start", "content_text", "content_spans", "cue_text", "cue_spans",
+    "source_text", "source_spans", "speakers", "confidence", "sentence", "act", "rule",
+)  # what quote_from_row reads: not what linking wrote
+
+
 def article_from_row(m: Any) -> Article:
     return Article(
         id=m["id"],
