@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Integer, String, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 
 from onrecord.models import Article, Quote
@@ -81,12 +82,10 @@ class Writes(StoreBase):
         signature: bytes | None,
         story_features: Any,
     ) -> bool:
-        if conn.execute(_HAS_ARTICLE, {"id": article.id}).first() is not None:
-            self._add_sighting(conn, article.id, article.source_path, article.source_record)
-            return False
-        seq = conn.execute(_NEXT_SEQ).scalar_one() + 1
-        conn.execute(
-            _INSERT_ARTICLE,
+        # One statement: the next seq is read inside the insert, and an article another writer
+        # stored first inserts nothing (writers are serialised, so seq cannot be taken meanwhile).
+        inserted = conn.execute(
+            _INSERT_ARTICLE_SQLITE if self.is_sqlite else _INSERT_ARTICLE_PG,
             dict(
                 id=article.id,
                 title=article.title,
@@ -109,13 +108,24 @@ class Writes(StoreBase):
                 signature=signature,
                 story_features=jsonable(story_features),
                 ingested_at=_now(),
-                seq=seq,
                 fts_indexed=False,
             ),
+        ).first()
+        if inserted is None:
+            self._add_sighting(conn, article.id, article.source_path, article.source_record)
+            return False
+        # A new article has no sightings yet: no need to look before inserting its first.
+        conn.execute(
+            _INSERT_SIGHTING,
+            {
+                "article_id": article.id,
+                "source_path": article.source_path or "-",
+                "source_record": article.source_record or 0,
+                "seen_at": _now(),
+            },
         )
-        self._add_sighting(conn, article.id, article.source_path, article.source_record)
         self._insert_quotes(conn, article, quotes)
-        _mark_changed(conn)
+        _count_change(conn)
         return True
 
     def _insert_quotes(self, conn: Connection, article: Article, quotes: Sequence[Quote]) -> None:
@@ -239,6 +249,28 @@ _HAS_SIGHTING = select(t.sightings.c.id).where(
     t.sightings.c.source_record == bindparam("r"),
 )
 _INSERT_SIGHTING = insert(t.sightings)
-_INSERT_ARTICLE = insert(t.articles)
 _INSERT_QUOTE = insert(t.quotes)
-_NEXT_SEQ = select(func.coalesce(func.max(t.articles.c.seq), 0))
+_NEXT_SEQ = select(func.coalesce(func.max(t.articles.c.seq), 0) + 1).scalar_subquery()
+_INSERT_ARTICLE_SQLITE = (
+    sqlite.insert(t.articles)
+    .values(seq=_NEXT_SEQ)
+    .on_conflict_do_nothing(index_elements=[t.articles.c.id])
+    .returning(t.articles.c.id)  # no row back: the article was there (rowcount of an INSERT is not kept)
+)
+_INSERT_ARTICLE_PG = (
+    postgresql.insert(t.articles)
+    .values(seq=_NEXT_SEQ)
+    .on_conflict_do_nothing(index_elements=[t.articles.c.id])
+    .returning(t.articles.c.id)
+)
+_COUNT_CHANGE = (
+    update(t.meta)
+    .where(t.meta.c.key == "changes")
+    .values(value=cast(cast(t.meta.c.value, Integer) + 1, String))
+)
+
+
+def _count_change(conn: Connection) -> None:
+    """``engine._mark_changed`` in one statement where the counter exists (every migrated store)."""
+    if conn.execute(_COUNT_CHANGE).rowcount == 0:
+        _mark_changed(conn)
