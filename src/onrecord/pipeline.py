@@ -273,11 +273,12 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
     if full:
         store.clear_link_cache()
     result = link_corpus(
-        store.iter_article_quotes(),
+        store.iter_article_quotes(texts=full),  # without: texts are read only for what is new
         corrections=corrections,
         imported_roles=imported,
         embedder=embedder,
         caches=store.link_cache,
+        text_of=store.article_text,
     )
     store.replace_links(result, as_of=as_of)
     return result

@@ -13,13 +13,13 @@ import bisect
 import gc
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from onrecord.models import Article, Quote
 from onrecord.speakers.dates import SaidDate, find_said_date, from_article, previous_sentence, sentence_bounds
-from onrecord.speakers.link import ARTICLE_INPUTS_KIND, Linking, Mention, link_speakers
+from onrecord.speakers.link import ARTICLE_INPUTS_KIND, Linking, Mention, Texts, link_speakers
 from onrecord.speakers.names import TITLE_WORDS, fold, is_noise_name, is_org_name, name_tokens
 from onrecord.speakers.statements import (
     ClusterParams,
@@ -77,6 +77,7 @@ def link_corpus(
     topic_fn: TopicFn | None = None,
     params: ClusterParams | None = None,
     caches: CacheFactory | None = None,
+    text_of: Callable[[str], str] | None = None,
 ) -> LinkResult:
     """Link speakers across articles, read roles, date and topic each quote, and group statements.
 
@@ -84,7 +85,8 @@ def link_corpus(
     ``with_topics=False`` skips topics altogether. ``caches`` (kind -> cache, the store's
     ``link_cache``) keeps what is derived from one input alone: spaCy's topics per text, and each
     speaker's statement clusters per set of their quotes; a relink then computes only what new
-    quotes touch, with the same result.
+    quotes touch, with the same result. Articles may then come without their text (``text == ""``):
+    ``text_of(article_id)`` reads one when it is needed.
     """
     with _gc_paused():
         return _link_corpus(
@@ -96,6 +98,7 @@ def link_corpus(
             topic_fn,
             params,
             caches,
+            text_of,
         )
 
 
@@ -121,9 +124,11 @@ def _link_corpus(
     topic_fn: TopicFn | None,
     params: ClusterParams | None,
     caches: CacheFactory | None = None,
+    text_of: Callable[[str], str] | None = None,
 ) -> LinkResult:
+    texts = Texts(corpus, text_of)
     inputs = caches(ARTICLE_INPUTS_KIND) if caches is not None else None
-    lk = link_speakers(corpus, corrections, list(imported_roles), inputs)
+    lk = link_speakers(corpus, corrections, list(imported_roles), inputs, texts)
     speakers = _speakers(lk)
     quote_speakers = _quote_speakers(lk)
     roles_by_key: dict[str, list[RoleRecord]] = defaultdict(list)
@@ -131,7 +136,7 @@ def _link_corpus(
         if r.person_key:
             roles_by_key[r.person_key].append(r)
     said_cache = caches(SAID_DATES_KIND) if caches is not None else None
-    said = said_dates(corpus, quote_speakers, {s.key: s for s in speakers}, said_cache)
+    said = said_dates(corpus, quote_speakers, {s.key: s for s in speakers}, said_cache, texts)
     topic_cache = caches(topics_kind()) if caches is not None and topic_fn is None else None
     topics, labels = _topics(corpus, with_topics, topic_fn, topic_cache)
     info = {
@@ -295,6 +300,7 @@ def said_dates(
     quote_speakers: dict[str, list[str]],
     speakers: dict[str, Speaker],
     cache: DerivedCache | None = None,
+    texts: Texts | None = None,
 ) -> dict[str, SaidDate]:
     """When each quote was said. A date read for one quote carries over to the same speaker's later
     quotes in the article (a press conference reported quote by quote).
@@ -327,7 +333,7 @@ def said_dates(
             else:
                 if all_spans is None:
                     all_spans = _SortedSpans(s for q2, *_ in rows for s in q2.content.spans)
-                got = said_date_of(art, q, toks, all_spans)
+                got = said_date_of(texts.article(art) if texts is not None else art, q, toks, all_spans)
                 if cache is not None:
                     fresh[key] = [got.date, got.basis, got.precision] if got else []
             if got is None:

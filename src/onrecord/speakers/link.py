@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -232,7 +232,7 @@ def _initial(name: str) -> str | None:
 
 
 def link_names(
-    mentions: list[Mention], texts: dict[str, str], observations: list[RoleObservation] | None = None
+    mentions: list[Mention], texts: Mapping[str, str], observations: list[RoleObservation] | None = None
 ) -> Linking:
     """``observations``: the articles' role observations when already read (``article_inputs``)."""
     lk = Linking(mentions=mentions, cluster_of={})
@@ -263,17 +263,14 @@ def link_names(
     for o in lk.observations:
         if o.title.organisation:
             orgs_by_surface[(o.article_id, fold(o.surface))].add(o.title.organisation)
-    folded: dict[str, str] = {}
-    seen: dict[str, dict[tuple[str, str], bool]] = defaultdict(dict)  # per article: what its text was searched for
+    articles: dict[str, _ArticleText] = {}  # per article: its text, folded once, and what it was searched for
     # Surnames alone (and "J. Stoltenberg").
     for m in mentions:
         if m.idx in lk.cluster_of or m.title is not None:
             continue
-        if m.article_id not in folded:
-            folded[m.article_id] = fold(texts[m.article_id]).replace("-", " ")
-        ctx = _Context(
-            texts[m.article_id], folded[m.article_id], orgs_by_surface[(m.article_id, fold(m.name))], seen[m.article_id]
-        )
+        if m.article_id not in articles:
+            articles[m.article_id] = _ArticleText(texts, m.article_id)
+        ctx = _Context(articles[m.article_id], orgs_by_surface[(m.article_id, fold(m.name))])
         lk.cluster_of[m.idx] = _resolve_surname(m, by_article[m.article_id], lk, surnames, cluster_orgs, ctx)
     return lk
 
@@ -301,25 +298,46 @@ def _expanded(o: RoleObservation, text: str) -> RoleObservation:
     return o if full == org else replace(o, title=replace(o.title, organisation=full))
 
 
+class _ArticleText:
+    """An article's text as surname resolution searches it: read (and folded) only when a search needs it,
+    so a relink does not read every stored text; each search done once per article."""
+
+    def __init__(self, texts: Mapping[str, str], article_id: str) -> None:
+        self._texts = texts
+        self._id = article_id
+        self._folded: str | None = None
+        self.seen: dict[tuple[str, str], bool] = {}
+
+    @property
+    def text(self) -> str:
+        return self._texts[self._id]
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = fold(self.text).replace("-", " ")
+        return self._folded
+
+
 @dataclass
 class _Context:
     """What a surname's article offers: its text (as is and folded) and organisations titled next to it."""
 
-    text: str
-    folded: str
+    article: _ArticleText
     orgs_here: set[str]
-    seen: dict[tuple[str, str], bool] = field(default_factory=dict)  # searches done, shared by the article's mentions
 
     def names(self, key: str) -> bool:
         """``key in folded``, once per key (a long article has many surnames, each searched again otherwise)."""
-        if ("name", key) not in self.seen:
-            self.seen[("name", key)] = key in self.folded
-        return self.seen[("name", key)]
+        seen = self.article.seen
+        if ("name", key) not in seen:
+            seen[("name", key)] = key in self.article.folded
+        return seen[("name", key)]
 
     def has_org(self, org: str) -> bool:
-        if ("org", org) not in self.seen:
-            self.seen[("org", org)] = _org_in_text(org, self.text)
-        return self.seen[("org", org)]
+        seen = self.article.seen
+        if ("org", org) not in seen:
+            seen[("org", org)] = _org_in_text(org, self.article.text)
+        return seen[("org", org)]
 
 
 def _cluster_orgs(lk: Linking) -> dict[str, set[str]]:
@@ -511,6 +529,34 @@ def _find_cluster(lk: Linking, ref: str) -> str | None:
 # --- everything ---------------------------------------------------------------------
 
 
+class Texts(Mapping[str, str]):
+    """Article id -> text, for articles that may come without theirs (``text == ""``): ``text_of`` reads
+    one when linking needs it (an article or quote it has not seen before), once."""
+
+    def __init__(self, items: Iterable[tuple[Article, list[Quote]]], text_of: Callable[[str], str] | None = None):
+        self._articles = {a.id: a for a, _ in items}
+        self._text_of = text_of
+        self._read: dict[str, str] = {}
+
+    def __getitem__(self, article_id: str) -> str:
+        art = self._articles[article_id]
+        if art.text or self._text_of is None:
+            return art.text
+        if article_id not in self._read:
+            self._read[article_id] = self._text_of(article_id)
+        return self._read[article_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._articles)
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def article(self, art: Article) -> Article:
+        """``art`` with its text."""
+        return art if art.text or self._text_of is None else replace(art, text=self[art.id])
+
+
 ARTICLE_INPUTS_VERSION = 1  # bump when what ``article_inputs`` reads from an article changes
 ARTICLE_INPUTS_KIND = f"speaker-mentions-v{ARTICLE_INPUTS_VERSION}"
 
@@ -526,7 +572,7 @@ def _inputs_key(art: Article, quotes: list[Quote]) -> str:
     import hashlib
 
     h = hashlib.blake2b(digest_size=12)
-    h.update(f"{art.id}\x1e{art.published}\x1e{art.outlet}\x1e{len(art.text)}".encode())
+    h.update(f"{art.id}\x1e{art.published}\x1e{art.outlet}".encode())  # the id is the text's digest
     for q in quotes:
         src = q.source.text if q.source else ""
         refs = "\x1d".join(f"{r.name}\x1c{r.type}\x1c{r.resolved_via}" for r in q.speakers)
@@ -557,10 +603,10 @@ def _inputs_from_json(aid: str, data: dict) -> tuple[list[Mention], list[RoleObs
 
 
 def gather_inputs(
-    items: list[tuple[Article, list[Quote]]], cache: DerivedCache | None = None
+    items: list[tuple[Article, list[Quote]]], cache: DerivedCache | None = None, texts: Texts | None = None
 ) -> tuple[list[Mention], list[RoleObservation]]:
     """Every article's mentions (numbered in order) and role observations; with a ``cache``, read only
-    from articles (or quotes) it has not seen."""
+    from articles (or quotes) it has not seen (``texts`` gives the text of an article that came without)."""
     keys = [_inputs_key(a, qs) for a, qs in items] if cache is not None else []
     known = cache.get_many(keys) if cache is not None else {}
     fresh: dict[str, dict] = {}
@@ -570,7 +616,7 @@ def gather_inputs(
         if cache is not None and keys[n] in known:
             ms, obs = _inputs_from_json(art.id, known[keys[n]])
         else:
-            ms, obs = article_inputs(art, quotes)
+            ms, obs = article_inputs(texts.article(art) if texts is not None else art, quotes)
             if cache is not None:
                 fresh[keys[n]] = _inputs_json(ms, obs)
         for m in ms:
@@ -587,9 +633,10 @@ def link_speakers(
     corrections: Corrections | None = None,
     imported_roles: Iterable[RoleRecord] = (),
     cache: DerivedCache | None = None,
+    texts: Texts | None = None,
 ) -> Linking:
-    texts = {a.id: a.text for a, _ in items}
-    mentions, observations = gather_inputs(items, cache)
+    texts = texts if texts is not None else Texts(items)
+    mentions, observations = gather_inputs(items, cache, texts)
     lk = link_names(mentions, texts, observations)
     assign_keys(lk)
     lk.uncertain = defaultdict(list, {c: _keyed(lk, us) for c, us in lk.uncertain.items()})

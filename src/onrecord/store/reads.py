@@ -128,8 +128,12 @@ class Reads(StoreBase):
             return fulltext.search_revision(conn)
 
     # ------------------------------------------------------------ articles
-    def dedup_states(self) -> Iterator[dict[str, Any]]:
-        """What the deduplicator persisted, oldest first, without the texts."""
+    def dedup_states(self, recent: int | None = None) -> Iterator[dict[str, Any]]:
+        """What the deduplicator persisted, oldest first, without the texts.
+
+        ``recent``: only the last ``recent`` articles ingested (the deduplicator holds a bounded
+        window, so an ingest needs no more than that; still oldest first).
+        """
         cols = [
             t.articles.c.id,
             t.articles.c.published,
@@ -138,18 +142,25 @@ class Reads(StoreBase):
             t.articles.c.signature,
             t.articles.c.story_features,
             t.articles.c.seq,
+            t.articles.c.ingested_at,
         ]
+        query = select(*cols).order_by(t.articles.c.seq)
+        if recent is not None:
+            last = select(t.articles.c.seq).order_by(t.articles.c.seq.desc()).limit(1).offset(max(recent, 1) - 1)
+            query = query.where(t.articles.c.seq >= func.coalesce(last.scalar_subquery(), 0))
         with self.engine.connect() as conn:
-            for row in conn.execute(select(*cols).order_by(t.articles.c.seq)):
+            for row in conn.execute(query):
                 yield dict(row._mapping)
 
-    def iter_articles(self, batch: int = 200) -> Iterator[Article]:
-        """Every stored article as an ``Article``, streamed in ingest order."""
+    def iter_articles(self, batch: int = 200, *, texts: bool = True) -> Iterator[Article]:
+        """Every stored article as an ``Article``, streamed in ingest order (``texts=False``: with
+        ``text == ""``; ``article_text`` reads one)."""
+        fields = ARTICLE_FIELDS if texts else tuple(f for f in ARTICLE_FIELDS if f != "text")
         last = 0
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    select(*(t.articles.c[f] for f in ARTICLE_FIELDS), t.articles.c.seq)
+                    select(*(t.articles.c[f] for f in fields), t.articles.c.seq)
                     .where(t.articles.c.seq > last)
                     .order_by(t.articles.c.seq)
                     .limit(batch)
@@ -160,10 +171,14 @@ class Reads(StoreBase):
                 yield article_from_row(row._mapping)
             last = rows[-1]._mapping["seq"]
 
-    def iter_article_quotes(self) -> Iterator[tuple[Article, list[Quote]]]:
-        """Every article with its stored quotes, for linking; streamed."""
+    def article_text(self, article_id: str) -> str:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.articles.c.text).where(t.articles.c.id == article_id)).scalar_one()
+
+    def iter_article_quotes(self, *, texts: bool = True) -> Iterator[tuple[Article, list[Quote]]]:
+        """Every article with its stored quotes, for linking; streamed (``texts``: as in ``iter_articles``)."""
         batch: list[Article] = []
-        for article in self.iter_articles():
+        for article in self.iter_articles(texts=texts):
             batch.append(article)
             if len(batch) >= 200:
                 yield from self._with_quotes(batch)

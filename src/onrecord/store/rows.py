@@ -35,7 +35,7 @@ QUOTE_FIELDS = (
 def article_from_row(m: Any) -> Article:
     return Article(
         id=m["id"],
-        text=m["text"],
+        text=m.get("text") or "",
         title=m["title"],
         outlet=m["outlet"],
         url=m["url"],
