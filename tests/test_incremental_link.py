@@ -133,3 +133,26 @@ def test_topics_come_from_the_cache_after_the_first_relink(tmp_path: Path, monke
     parsed.clear()
     pipeline.relink(store, full=True)  # derives everything again
     assert set(parsed) == old_texts | new_texts
+
+
+def test_cli_relink_full_derives_again_and_keeps_the_links(tmp_path: Path) -> None:
+    import subprocess
+
+    db = tmp_path / "s.db"
+    store = Store(f"sqlite:///{db}")
+    for art, quotes in _synthesise(150, seed=11):
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    state = linked_state(store)
+    with store.engine.connect() as conn:
+        conn.execute(text("UPDATE link_cache SET value = '[]' WHERE kind LIKE 'topics%'"))  # a stale cache
+        conn.commit()
+    cmd = [sys.executable, "-c", "from onrecord.cli import main; main()", "relink", "--full", "--db", str(db)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "linked" in proc.stderr
+    assert linked_state(store) == state  # --full did not read the stale topics
+    with store.engine.connect() as conn:
+        empty = conn.execute(text("SELECT count(*) FROM link_cache WHERE value = '[]' AND kind LIKE 'topics%'"))
+        every = conn.execute(text("SELECT count(*) FROM link_cache WHERE kind LIKE 'topics%'"))
+        assert empty.scalar_one() < every.scalar_one()  # the cache was filled again

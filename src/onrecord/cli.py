@@ -455,10 +455,17 @@ def reprocess(db: DbOpt = None) -> None:
 
 
 @app.command()
-def relink(db: DbOpt = None) -> None:
+def relink(
+    db: DbOpt = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="derive everything again (topics, mentions, said dates, statements)")
+    ] = False,
+) -> None:
     """Link speakers, roles and statements over the whole store again (after an interrupted run).
 
-    Ingest and reprocess link by themselves; this finishes linking a killed run left due.
+    Ingest and reprocess link by themselves; this finishes linking a killed run left due. A relink
+    reuses what earlier runs derived from each article and quote and writes only what changed; use
+    --full after upgrading onrecord's linker or its spaCy model.
 
     Example: onrecord relink --db news.db
     """
@@ -466,7 +473,7 @@ def relink(db: DbOpt = None) -> None:
 
     store = _store(db, link_notice=False)
     t0 = time.perf_counter()
-    run(store)
+    run(store, full=full)
     err.print(
         f"linked {store.count('quotes')} quotes: {store.count('speakers')} speakers,"
         f" {store.count('statements')} statements ({time.perf_counter() - t0:.1f}s)"
