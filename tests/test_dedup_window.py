@@ -104,3 +104,22 @@ def test_compaction_keeps_held_near_duplicates_findable() -> None:
     recent[3] = "changed"
     r = _add(d, "copy", " ".join(recent), _day("2024-01-01", 2490 // 50))
     assert r.kind == "near" and r.duplicate_of == "a2490"
+
+
+def test_ingest_loads_only_the_recent_states(tmp_path) -> None:  # noqa: ANN001
+    from onrecord.dedup import ArticleState
+    from onrecord.store import Store
+
+    store = Store(str(tmp_path / "s.db"))
+    d = Deduplicator(window_days=2)
+    for i in range(12):
+        text = _text()
+        r = _add(d, f"a{i}", text, _day("2024-01-01", i))
+        store.add_article(Article(id=f"a{i}", text=text, published=_day("2024-01-01", i)),
+                          signature=r.signature, story_id=r.story_id, story_features=r.story_features)
+    rows = list(store.dedup_states(recent=5))
+    assert [r["id"] for r in rows] == [f"a{i}" for i in range(7, 12)] and rows[0]["ingested_at"]
+    assert len(list(store.dedup_states())) == 12
+    restored = Deduplicator(window_days=2)
+    assert restored.load(ArticleState.from_row(r) for r in rows) == 5
+    assert "a11" in restored and "a6" not in restored

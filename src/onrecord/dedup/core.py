@@ -70,6 +70,19 @@ class ArticleState:
     story_features: dict[str, Any] | None = None
     ingested: str | None = None  # ISO time of ingest: an undated article's place in the window
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ArticleState:
+        """From a ``Store.dedup_states()`` row."""
+        return cls(
+            article_id=row["id"],
+            signature=row["signature"] or b"",
+            published=row["published"],
+            duplicate_of=row["duplicate_of"],
+            story_id=row["story_id"],
+            story_features=row["story_features"],
+            ingested=row.get("ingested_at"),
+        )
+
 
 @dataclass
 class _Known:
