@@ -1,16 +1,31 @@
 """Ingest throughput, peak memory and dedup precision/recall on a synthetic corpus.
 
 Generates N news-like plain-text articles (a known share of exact copies and
-lightly edited near-duplicates) on disk, then ingests them into a fresh SQLite
-store in a child process per size so peak memory is measured cleanly.
+lightly edited near-duplicates, ``--per-day`` articles a published day, so a
+larger corpus spans more days as a crawl does) on disk, then runs three
+passes over the same files, each in its own child process so peak memory is
+measured cleanly:
 
-    python benchmarks/ingest.py                  # 5k, 10k and 20k articles, dedup only
+* ``onrecord``: ``onrecord.pipeline.ingest`` into a fresh SQLite store (dedup
+  and stories; quotes only with ``--extract``; ``--jobs`` is passed through
+  when ingest takes it);
+* ``datasketch``: read each file, MinHash (datasketch, 128 permutations, the
+  same 3-word shingles) and ``MinHashLSH`` at 0.8, one query and insert each:
+  the near-duplicate step alone, as a library would do it;
+* ``sqlite``: read each file and insert (name, text) into a plain SQLite
+  table, one transaction per article: the storage floor.
+
+CPU figures are the child's ``time.process_time`` (the machine may be shared).
+
+    python benchmarks/ingest.py                  # 10k, 50k and 200k articles, dedup only
     python benchmarks/ingest.py --sizes 20000 --extract   # with quote extraction too
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import inspect
 import json
 import random
 import resource
@@ -18,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 SYLLABLES = "ka lo ri ve tan mor el sa pi du ren gol fa ni bor shi tu lem ar co ve da mi ro ul zen".split()
@@ -59,9 +75,14 @@ def _article(rng: random.Random, i: int) -> tuple[str, list[str]]:
     return title, sentences
 
 
+START = date(2024, 1, 1)
+
+
 def _render(title: str, outlet: str, day: int, sentences: list[str]) -> str:
     paras = [" ".join(sentences[k : k + 3]) for k in range(0, len(sentences), 3)]
-    return f"{title}\n\n{outlet}, {1 + day % 28} March 2024, 10:{day % 60:02d}\n\n" + "\n\n".join(paras) + "\n"
+    d = START + timedelta(days=day)
+    dateline = f"{outlet}, {d.day} {d.strftime('%B')} {d.year}, 10:{day % 60:02d}"
+    return f"{title}\n\n{dateline}\n\n" + "\n\n".join(paras) + "\n"
 
 
 def _edit(rng: random.Random, sentences: list[str], share: float = 0.05) -> list[str]:
@@ -74,8 +95,10 @@ def _edit(rng: random.Random, sentences: list[str], share: float = 0.05) -> list
     return out
 
 
-def generate(n: int, out: Path, seed: int = 7, exact_share: float = 0.1, near_share: float = 0.15) -> dict:
-    """Write ``n`` files; returns the ground truth: which file copies which."""
+def generate(
+    n: int, out: Path, seed: int = 7, exact_share: float = 0.1, near_share: float = 0.15, per_day: int = 1000
+) -> dict:
+    """Write ``n`` files, ``per_day`` a published day; returns the ground truth: which file copies which."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     originals: list[tuple[str, str, list[str]]] = []
@@ -89,25 +112,31 @@ def generate(n: int, out: Path, seed: int = 7, exact_share: float = 0.1, near_sh
             truth["exact"][name] = src_name
         elif originals and r < exact_share + near_share:
             src_name, title, sents = rng.choice(originals[-500:])
-            text = _render(title, rng.choice(OUTLETS), i * 27 // n, _edit(rng, sents))
+            text = _render(title, rng.choice(OUTLETS), i // per_day, _edit(rng, sents))
             truth["near"][name] = src_name
         else:
             title, sents = _article(rng, i)
-            text = _render(title, rng.choice(OUTLETS), i * 27 // n, sents)
+            text = _render(title, rng.choice(OUTLETS), i // per_day, sents)
             originals.append((name, title, sents))
         (out / name).write_text(text)
     return truth
 
 
-def child(corpus: Path, db: Path, extract: bool) -> None:
+def child(corpus: Path, db: Path, extract: bool, jobs: int | None = None) -> None:
     """Runs in its own process: ingest, then report figures as JSON."""
     from onrecord.pipeline import ingest
     from onrecord.store import Store
 
     store = Store(str(db))
+    kwargs = {}
+    if jobs is not None and "jobs" in inspect.signature(ingest).parameters:
+        kwargs["jobs"] = jobs
     t0, c0 = time.perf_counter(), time.process_time()
-    summary = ingest([str(corpus)], store, extract=extract, link=False)
+    summary = ingest([str(corpus)], store, extract=extract, link=False, **kwargs)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if jobs and jobs > 1 and kwargs:  # worker processes' CPU counts too
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu += kids.ru_utime + kids.ru_stime
     ids = {}
     dup_of = {}
     for a in store.iter_articles():
@@ -122,6 +151,74 @@ def child(corpus: Path, db: Path, extract: bool) -> None:
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "ids": ids,
         "dup_of": dup_of,
+        "jobs": kwargs.get("jobs"),
+    }))
+
+
+def _body(text: str) -> str:
+    """Casefolded words, spaces collapsed (what both baselines hash and store)."""
+    return " ".join(text.casefold().split())
+
+
+def child_datasketch(corpus: Path) -> None:
+    """MinHash + LSH with datasketch alone: exact copies by hash, near copies at Jaccard >= 0.8."""
+    import re
+
+    from datasketch import MinHash, MinHashLSH
+
+    word = re.compile(r"\w+")
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    sigs: dict[str, MinHash] = {}
+    seen: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    dup_of: dict[str, str] = {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    for path in sorted(corpus.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        body = _body(text.split("\n\n", 2)[-1])  # without title and dateline
+        key = hashlib.sha256(body.encode()).hexdigest()[:16]
+        if key in seen:
+            continue
+        seen[key] = path.name
+        ids[path.name] = key
+        words = word.findall(body)
+        shingles = {" ".join(words[i : i + 3]).encode() for i in range(max(1, len(words) - 2))}
+        m = MinHash(num_perm=128)
+        m.update_batch(list(shingles))
+        best = [(m.jaccard(sigs[c]), c) for c in lsh.query(m)]
+        best = [b for b in best if b[0] >= 0.8]
+        if best:
+            dup_of[key] = max(best)[1]
+        lsh.insert(key, m)
+        sigs[key] = m
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({
+        "seconds": seconds, "cpu_seconds": cpu,
+        "summary": {"exact_duplicates": sum(1 for _ in corpus.iterdir()) - len(ids), "near_duplicates": len(dup_of)},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "ids": ids, "dup_of": dup_of,
+    }))
+
+
+def child_sqlite(corpus: Path, db: Path) -> None:
+    """Plain SQLite: one INSERT and one COMMIT per file, no dedup."""
+    import sqlite3
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE articles (id TEXT PRIMARY KEY, name TEXT, text TEXT)")
+    n = 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    for path in sorted(corpus.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        key = hashlib.sha256(_body(text).encode()).hexdigest()[:16]
+        conn.execute("BEGIN")
+        conn.execute("INSERT OR IGNORE INTO articles VALUES (?, ?, ?)", (key, path.name, text))
+        conn.execute("COMMIT")
+        n += 1
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({
+        "seconds": seconds, "cpu_seconds": cpu, "summary": {"exact_duplicates": 0, "near_duplicates": 0},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "ids": {}, "dup_of": {},
     }))
 
 
@@ -152,37 +249,51 @@ def score(truth: dict, res: dict) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="5000,10000,20000")
+    ap.add_argument("--sizes", default="10000,50000,200000")
+    ap.add_argument("--per-day", type=int, default=1000, help="generated articles per published day")
+    ap.add_argument("--passes", default="onrecord,datasketch,sqlite")
     ap.add_argument("--extract", action="store_true", help="also extract quotes (spaCy) during ingest")
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=None, help="passed to onrecord's ingest when it takes jobs=")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), args.extract)
+        kind, corpus, db = args.child[0], Path(args.child[1]), Path(args.child[2])
+        if kind == "onrecord":
+            child(corpus, db, args.extract, args.jobs)
+        elif kind == "datasketch":
+            child_datasketch(corpus)
+        else:
+            child_sqlite(corpus, db)
         return
+    passes = args.passes.split(",")
     rows = []
     for n in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
-            corpus, db = Path(tmp) / "corpus", Path(tmp) / "bench.db"
-            truth = generate(n, corpus)
-            cmd = [sys.executable, __file__, "--child", str(corpus), str(db)] + (["--extract"] if args.extract else [])
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if proc.returncode != 0:
-                sys.exit(f"benchmark child failed: {proc.stderr.strip().splitlines()[-1:]}")
-            res = json.loads(proc.stdout)
-            q = score(truth, res)
-            s = res["summary"]
-            rows.append((n, n / res["seconds"], n / res["cpu_seconds"], res["peak_rss_mb"],
-                         s["exact_duplicates"], s["near_duplicates"],
-                         q["exact_recall"], q["near_precision"], q["near_recall"]))
-            print(f"... {n} articles done", file=sys.stderr)
-    mode = "with quote extraction" if args.extract else "dedup, no quote extraction"
-    print(f"\nIngest into SQLite, plain text, one process ({mode})\n")
-    print("| articles | articles/s (wall) | articles/CPU-s | peak RSS MB | exact dups | near dups | exact recall "
-          "| near P | near R |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r[0]:,} | {r[1]:,.0f} | {r[2]:,.0f} | {r[3]:.0f} | {r[4]:,} | {r[5]:,} | {r[6]:.3f} | {r[7]:.3f} "
-              f"| {r[8]:.3f} |")
+            corpus = Path(tmp) / "corpus"
+            truth = generate(n, corpus, per_day=args.per_day)
+            for kind in passes:
+                db = Path(tmp) / f"{kind}.db"
+                cmd = [sys.executable, __file__, "--child", kind, str(corpus), str(db)]
+                cmd += ["--extract"] if args.extract else []
+                cmd += ["--jobs", str(args.jobs)] if args.jobs is not None else []
+                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                if proc.returncode != 0:
+                    sys.exit(f"benchmark child failed: {proc.stderr.strip().splitlines()[-3:]}")
+                res = json.loads(proc.stdout)
+                q = score(truth, res) if kind != "sqlite" else None
+                s = res["summary"]
+                rows.append((n, kind, n / res["seconds"], n / res["cpu_seconds"], res["peak_rss_mb"],
+                             s["exact_duplicates"], s["near_duplicates"], q))
+                print(f"... {n} articles, {kind} done", file=sys.stderr)
+    mode = "with quote extraction" if args.extract else "dedup and stories, no quote extraction"
+    jobs = f", --jobs {args.jobs}" if args.jobs is not None else ""
+    print(f"\nPlain text, {args.per_day} articles a day ({mode}{jobs}); CPU = the child's process time\n")
+    print("| articles | pass | articles/CPU-s | articles/s (wall) | peak RSS MB | exact dups | near dups "
+          "| exact recall | near P | near R |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, kind, wall, cpu, rss, ex, near, q in rows:
+        qual = f"{q['exact_recall']:.3f} | {q['near_precision']:.3f} | {q['near_recall']:.3f}" if q else "- | - | -"
+        print(f"| {n:,} | {kind} | {cpu:,.0f} | {wall:,.0f} | {rss:.0f} | {ex:,} | {near:,} | {qual} |")
 
 
 if __name__ == "__main__":
