@@ -27,15 +27,16 @@ def _add(d: Deduplicator, aid: str, text: str, published: str | None):
 
 
 def test_window_drops_least_recently_used_days() -> None:
-    w = Window(days=2, max_articles=1000)  # holds at most 9 days
+    w = Window(days=2, max_articles=1000)  # holds at most 5 days
     dropped: list[str] = []
     for day in range(20):
         dropped += w.add(f"a{day}", day)
-    assert w.held_days() == list(range(11, 20))
-    assert dropped == [f"a{day}" for day in range(11)]
-    w.touch(12)  # a backfill at day 12 keeps days 10..14 that are held; the oldest others go first
+    assert w.held_days() == list(range(15, 20))
+    assert dropped == [f"a{day}" for day in range(15)]
+    w.touch(15)  # a backfill at day 15 keeps days 15..17; the oldest others go first
     dropped = w.add("b", 30)
-    assert dropped == ["a15"]
+    assert dropped == ["a18"]
+    assert w.held_days() == [15, 16, 17, 19, 30]
 
 
 def test_window_caps_articles() -> None:
@@ -52,10 +53,10 @@ def test_memory_stays_bounded_as_articles_are_added() -> None:
         _add(d, f"a{i}", _text(), _day("2024-01-01", i // 100))  # 100 articles a day for 50 days
         if i % 250 == 249:
             sizes.append((len(d), len(d.stories._ids), d.stories.entries(), len(d._order), len(d._bands)))
-    assert max(s[0] for s in sizes) <= 9 * 100  # 4 * 2 + 1 days of 100 articles
+    assert max(s[0] for s in sizes) <= 5 * 100  # 2 * 2 + 1 days of 100 articles
     # Arrays are rebuilt without dropped articles once those outnumber the held (and 1024):
     # they never number more than the window plus that.
-    assert all(order <= 900 + 1024 + 1 and slots <= order and bands <= order for _, slots, _, order, bands in sizes)
+    assert all(order <= 500 + 1024 + 1 and slots <= order and bands <= order for _, slots, _, order, bands in sizes)
     # Posting entries level off (a sawtooth between rebuilds) instead of growing with the corpus.
     first, second = sizes[: len(sizes) // 2], sizes[len(sizes) // 2 :]
     assert max(s[2] for s in second) <= 1.1 * max(s[2] for s in first)

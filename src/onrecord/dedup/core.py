@@ -24,8 +24,8 @@ from onrecord.models import Article
 
 DEFAULT_STORY_THRESHOLD = 0.35  # content alone (a date unknown)
 DEFAULT_DATED_STORY_THRESHOLD = 0.10  # both dates known and within ``day_window`` days
-DEFAULT_WINDOW_DAYS = 30  # days either side of an article that its matches come from
-DEFAULT_MAX_ARTICLES = 100_000  # articles held in memory at most (about 2-3 KiB each)
+DEFAULT_WINDOW_DAYS = 15  # days either side of an article (a month around it) that are held
+DEFAULT_MAX_ARTICLES = 50_000  # articles held in memory at most (about 3 KiB each)
 
 
 @dataclass

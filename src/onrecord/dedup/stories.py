@@ -80,13 +80,6 @@ class _Column:
         self.data[self.n] = value
         self.n += 1
 
-    def extend(self, values: np.ndarray) -> None:
-        need = self.n + len(values)
-        if need > len(self.data):
-            self.data = np.resize(self.data, max(64, 2 * need))
-        self.data[self.n : need] = values
-        self.n = need
-
     def view(self, n: int | None = None) -> np.ndarray:
         return self.data[: self.n if n is None else n]
 
@@ -120,19 +113,13 @@ class StoryIndex:
         self.query_terms = query_terms
         bg_n, bg_df = background.load()
         self._n = bg_n  # background documents + indexed articles
-        self._df: dict[str, int] = dict(bg_df)  # background + indexed document frequencies
+        self._df: Counter[str] = Counter(bg_df)  # background + indexed document frequencies
         self._postings: dict[str, _Posting] = {}
         self._ids: list[str | None] = []  # article number -> id; None once removed
         self._num: dict[str, int] = {}  # id -> article number, resident articles only
         self._days = _Column(np.float64)  # published day per indexed article, NaN when unknown
         self._story_of = _Column(np.int32)  # story number per indexed article
         self._alive = _Column(np.bool_)
-        # Each article's own vector (terms as indexes into _terms), to rebuild the postings.
-        self._terms: list[str] = []
-        self._term_num: dict[str, int] = {}
-        self._vec_start = _Column(np.int64)
-        self._vec_term = _Column(np.int32)
-        self._vec_w = _Column(np.float32)
         self._story_ids: list[str] = []  # story number -> story id
         self._story_num: dict[str, int] = {}
         self._norm2 = _Column(np.float64)  # per story: squared norm of the sum of its vectors
@@ -238,22 +225,13 @@ class StoryIndex:
         self._alive.append(True)
         day = features.get("day")
         self._days.append(np.nan if day is None else day)
-        self._vec_start.append(self._vec_term.n)
-        postings, df, term_num, keep = self._postings, self._df, self._term_num, self.max_postings
-        nums = []
+        postings, keep = self._postings, self.max_postings
         for term, w in weights.items():
             posting = postings.get(term)
             if posting is None:
                 posting = postings[term] = _Posting()
             posting.append(j, w, keep)
-            df[term] = df.get(term, 0) + 1
-            t = term_num.get(term)
-            if t is None:
-                t = term_num[term] = len(self._terms)
-                self._terms.append(term)
-            nums.append(t)
-        self._vec_term.extend(np.array(nums, dtype=np.int32))
-        self._vec_w.extend(np.fromiter(weights.values(), dtype=np.float32, count=len(weights)))
+        self._df.update(weights.keys())  # Counter.update counts an iterable in C
         self._n += 1
 
     def _grow_story(self, story_id: str, features: dict[str, Any]) -> int:
@@ -290,46 +268,32 @@ class StoryIndex:
         return n
 
     def _rebuild(self) -> None:
-        """Renumber the resident articles and rebuild postings, vectors and stories without the rest."""
-        keep = np.flatnonzero(self._alive.view())
-        starts = self._vec_start.view()
-        ends = np.append(starts[1:], self._vec_term.n)
-        lens = (ends - starts)[keep]
-        pos = np.concatenate([np.arange(s, e) for s, e in zip(starts[keep].tolist(), ends[keep].tolist(), strict=True)]
-                             or [np.empty(0, dtype=np.int64)])
-        old_terms = self._vec_term.data[pos]
-        w = self._vec_w.data[pos]
-        article = np.repeat(np.arange(len(keep), dtype=np.int32), lens)
-        # Terms are renumbered too, so the vocabulary of evicted articles goes with them.
-        used, term = np.unique(old_terms, return_inverse=True)
-        self._terms = [self._terms[t] for t in used.tolist()]
-        self._term_num = {t: i for i, t in enumerate(self._terms)}
+        """Renumber the resident articles; postings and stories keep only them.
+
+        The postings are all that is needed: entries a posting list dropped (beyond
+        ``max_postings``) would never be read again anyway.
+        """
+        alive = self._alive.view()
+        keep = np.flatnonzero(alive)
+        renumber = np.full(len(alive), -1, dtype=np.int32)
+        renumber[keep] = np.arange(len(keep), dtype=np.int32)
+        postings: dict[str, _Posting] = {}
+        for term, p in self._postings.items():
+            idx = p.idx[: p.n]
+            held = alive[idx]
+            if held.any():
+                postings[term] = _Posting(renumber[idx[held]], p.w[: p.n][held])
+        self._postings = postings
         # Stories with no resident member are dropped.
-        old_story = self._story_of.data[keep]
-        stories, story = np.unique(old_story, return_inverse=True)
-        self._story_ids = [self._story_ids[s] for s in stories.tolist()]
-        self._story_num = {s: i for i, s in enumerate(self._story_ids)}
+        stories, story = np.unique(self._story_of.data[keep], return_inverse=True)
+        self._story_ids = [self._story_ids[k] for k in stories.tolist()]
+        self._story_num = {sid: i for i, sid in enumerate(self._story_ids)}
         self._norm2 = _Column(np.float64, self._norm2.data[stories])
-        ids = [self._ids[j] for j in keep.tolist()]
-        self._ids = ids
-        self._num = {aid: i for i, aid in enumerate(ids) if aid is not None}
+        self._ids = [self._ids[j] for j in keep.tolist()]
+        self._num = {aid: i for i, aid in enumerate(self._ids) if aid is not None}
         self._days = _Column(np.float64, self._days.data[keep])
         self._story_of = _Column(np.int32, story)
         self._alive = _Column(np.bool_, np.ones(len(keep), dtype=bool))
-        self._vec_start = _Column(np.int64, np.concatenate([[0], np.cumsum(lens)[:-1]]) if len(lens) else [])
-        self._vec_term = _Column(np.int32, term)
-        self._vec_w = _Column(np.float32, w)
-        # Postings in article order (a stable sort by term keeps it), the last max_postings of each.
-        order = np.argsort(term, kind="stable")
-        bounds = np.searchsorted(term[order], np.arange(len(self._terms) + 1))
-        m = self.max_postings
-        postings: dict[str, _Posting] = {}
-        for t, name in enumerate(self._terms):
-            lo, hi = int(bounds[t]), int(bounds[t + 1])
-            lo = max(lo, hi - m)
-            sel = order[lo:hi]
-            postings[name] = _Posting(article[sel].copy(), w[sel].copy())
-        self._postings = postings
         self._last = None
 
     def __len__(self) -> int:

@@ -2,11 +2,11 @@
 
 Articles are grouped by a day key: the published day when known, otherwise the
 day they were ingested. Adding or matching an article at day ``d`` uses the days
-``d - days .. d + days``; the least recently used days are dropped once more
-than ``4 * days + 1`` are held (a stream in date order keeps about the last
-``2 * days`` days and the next ones it touches) or more than ``max_articles``
-articles are, so memory is bounded by the window, not the corpus. A backfill of
-old dates simply makes its days the recently used ones.
+``d - days .. d + days`` (the default 15: a month around it); the least recently
+used days are dropped once more than ``2 * days + 1`` are held (a stream in date
+order keeps its last month) or more than ``max_articles`` articles are, so
+memory is bounded by the window, not the corpus. A backfill of old dates simply
+makes its days the recently used ones.
 """
 
 from __future__ import annotations
@@ -15,19 +15,19 @@ from collections import OrderedDict
 
 
 class Window:
-    def __init__(self, days: int = 30, max_articles: int = 100_000) -> None:
+    def __init__(self, days: int = 15, max_articles: int = 50_000) -> None:
         if days < 1 or max_articles < 1:
             raise ValueError("days and max_articles must be positive")
         self.days = days
         self.max_articles = max_articles
-        self.max_days = 4 * days + 1
+        self.max_days = 2 * days + 1
         self._days: OrderedDict[int, list[str]] = OrderedDict()  # least recently used first
         self._count = 0
 
     def touch(self, day: int) -> None:
         """Mark the days around ``day`` as used (the match of an article at ``day``)."""
         held = self._days
-        if len(held) <= 2 * self.days + 1:
+        if len(held) <= self.max_days:
             keys = [k for k in held if abs(k - day) <= self.days]
         else:
             keys = [k for k in range(day - self.days, day + self.days + 1) if k in held]
