@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from onrecord.models import Article, Quote
@@ -242,25 +243,33 @@ def _aliases(ms: list[Mention], name: str) -> list[str]:
     return sorted(forms.values(), key=lambda s: (fold(s), s))
 
 
-def _alias_forms(m: Mention) -> list[str]:
+def _alias_forms(m: Mention) -> tuple[str, ...]:
     """The name, the name as given, and the source as written when it is a short name or title (no clause)."""
-    surface = m.surface if m.surface and "," not in m.surface and len(m.surface.split()) <= 7 else None
+    return _forms_of(m.name if m.title is None else None, m.raw if _raw_is_alias(m) else None, m.surface)
+
+
+@lru_cache(maxsize=50_000)  # (most mentions of a speaker name them the same few ways)
+def _forms_of(name: str | None, raw: str | None, surface: str | None) -> tuple[str, ...]:
+    surface = surface if surface and "," not in surface and len(surface.split()) <= 7 else None
     out = []
-    for f in (m.name if m.title is None else None, m.raw if _raw_is_alias(m) else None, surface):
+    for f in (name, raw, surface):
         if f and not is_noise_name(f):
             f = " ".join(f.replace("’", "'").split())
             out.append(re.sub(r"^(?:the|an?)\s+", "", f, flags=re.I))
-    return out
+    return tuple(out)
 
 
 def _raw_is_alias(m: Mention) -> bool:
     """The extractor's name is an alias unless linking replaced it: a place given for "the mayor of X, Name",
     a cut-off organisation ("Valdorian Consumers"), an organisation given for its Director General."""
-    if m.title is not None:
-        return False
-    if m.type == "organisation":
-        return is_org_name(m.raw) and not is_noise_name(m.raw)
-    return not is_org_name(m.raw) and bool(set(name_tokens(m.raw)) & set(name_tokens(m.name)))
+    return m.title is None and _raw_names(m.type == "organisation", m.raw, m.name)
+
+
+@lru_cache(maxsize=50_000)
+def _raw_names(organisation: bool, raw: str, name: str) -> bool:
+    if organisation:
+        return is_org_name(raw) and not is_noise_name(raw)
+    return not is_org_name(raw) and bool(set(name_tokens(raw)) & set(name_tokens(name)))
 
 
 def _alias_key(form: str) -> str:
