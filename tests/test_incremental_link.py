@@ -122,6 +122,13 @@ def test_generated_corpus_with_corrections_links_as_a_full_relink(backend: str, 
     pipeline.relink(ref, full=True)
     assert_same_links(inc, ref)
     assert any(name == "Renamed Person" for _, name, *_ in linked_state(inc)["speakers"])
+    # The cache holds what the store needs now, nothing for inputs that changed (earlier quote sets).
+    assert cache_sizes(inc) == cache_sizes(ref)
+
+
+def cache_sizes(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return dict(conn.execute(text("SELECT kind, count(*) FROM link_cache GROUP BY kind")).all())
 
 
 def test_relink_with_nothing_new_writes_nothing(tmp_path: Path) -> None:

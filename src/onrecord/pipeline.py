@@ -272,15 +272,18 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
     as_of = store.changes()  # read first: what is written while linking runs stays due
     if full:
         store.clear_link_cache()
+    caches: dict[str, Any] = {}
     result = link_corpus(
         store.iter_article_quotes(texts=full),  # without: texts are read only for what is new
         corrections=corrections,
         imported_roles=imported,
         embedder=embedder,
-        caches=store.link_cache,
+        caches=lambda kind: caches.setdefault(kind, store.link_cache(kind)),
         text_of=store.article_text,
     )
     store.replace_links(result, as_of=as_of)
+    for cache in caches.values():  # what this run did not ask for belongs to inputs that changed or went
+        cache.prune()
     return result
 
 

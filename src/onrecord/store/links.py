@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, is_dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from onrecord.store import fulltext
 from onrecord.store import schema as t
@@ -318,14 +318,18 @@ class LinkCache:
     def __init__(self, store: StoreBase, kind: str) -> None:
         self.store = store
         self.kind = kind
+        self.asked: set[str] = set()  # every key asked for: what this run needs kept
+        self._stored: set[str] | None = None  # every key stored, when a scan saw them
 
     def get_many(self, keys: list[str]) -> dict[str, Any]:
         c = t.link_cache.c
         wanted = dict.fromkeys(keys)
+        self.asked.update(wanted)
         out: dict[str, Any] = {}
         with self.store.engine.connect() as conn:
             if len(wanted) > _SCAN_FROM:  # a relink asks for most of a kind: one scan beats many IN lists
-                rows = conn.execute(select(c.key, c.value).where(c.kind == self.kind))
+                rows = conn.execute(select(c.key, c.value).where(c.kind == self.kind)).all()
+                self._stored = {k for k, _ in rows}
                 return {k: v for k, v in rows if k in wanted}
             for batch in chunks(wanted):
                 rows = conn.execute(select(c.key, c.value).where(c.kind == self.kind, c.key.in_(batch)))
@@ -340,6 +344,24 @@ class LinkCache:
             for batch in chunks(values):  # another relink may have put some meanwhile
                 conn.execute(delete(t.link_cache).where(c.kind == self.kind, c.key.in_(batch)))
             conn.execute(insert(t.link_cache), [{"kind": self.kind, "key": k, "value": v} for k, v in values.items()])
+
+    def prune(self) -> int:
+        """Forget the values of this kind no key asked for since this cache was made (inputs that changed
+        or went: a speaker's earlier quote sets, quotes replaced by reprocess); returns how many."""
+        c = t.link_cache.c
+        stored = self._stored
+        if stored is None:
+            with self.store.engine.connect() as conn:
+                count = conn.execute(select(func.count()).where(c.kind == self.kind)).scalar_one()
+                if count <= len(self.asked):
+                    return 0
+                stored = set(conn.execute(select(c.key).where(c.kind == self.kind)).scalars())
+        stale = sorted(stored - self.asked)
+        if stale:
+            with self.store._write() as conn:
+                for batch in chunks(stale):
+                    conn.execute(delete(t.link_cache).where(c.kind == self.kind, c.key.in_(batch)))
+        return len(stale)
 
     def clear(self, every_kind: bool = False) -> None:
         with self.store._write() as conn:
