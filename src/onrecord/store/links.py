@@ -75,36 +75,39 @@ def write_link_result(conn: Connection, result: Any) -> int:
 # --- quotes ---------------------------------------------------------------------------
 
 
-def _quote_values(result: Any, names: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """What linking says of each quote it saw (speaker names None: the article's own stay)."""
+_QUOTE_COLUMNS = (
+    "speaker_keys",
+    "speaker_names",
+    "statement_id",
+    "said_date",
+    "said_date_basis",
+    "said_date_precision",
+    "topics",
+    "organisations",
+)
+_UNLINKED = (None,) * len(_QUOTE_COLUMNS)
+
+
+def _quote_values(result: Any, names: dict[str, str]) -> dict[str, tuple[Any, ...]]:
+    """What linking says of each quote it saw, in ``_QUOTE_COLUMNS`` order (speaker names None: the
+    article's own stay)."""
     statement_of = {rep.quote_id: st.id for st in result.statements for rep in st.reports}
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, tuple[Any, ...]] = {}
     for qid in set(result.quote_speakers) | set(result.quote_info):
         keys = list(result.quote_speakers.get(qid, []))
         qi = result.quote_info.get(qid)
-        out[qid] = {
-            "speaker_keys": keys,
-            "speaker_names": "; ".join(names.get(k, k) for k in keys) if keys else None,
-            "statement_id": statement_of.get(qid),
-            "said_date": qi.said_date if qi else None,
-            "said_date_basis": qi.said_date_basis if qi else None,
-            "said_date_precision": qi.said_date_precision if qi else None,
-            "topics": list(qi.topics) if qi else None,
-            "organisations": list(qi.organisations) if qi else None,
-        }
+        out[qid] = (
+            keys,
+            "; ".join(names.get(k, k) for k in keys) if keys else None,
+            statement_of.get(qid),
+            *(
+                (qi.said_date, qi.said_date_basis, qi.said_date_precision, list(qi.topics), list(qi.organisations))
+                if qi
+                else (None,) * 5
+            ),
+        )
     return out
 
-
-_UNLINKED = {
-    "speaker_keys": None,
-    "speaker_names": None,
-    "statement_id": None,
-    "said_date": None,
-    "said_date_basis": None,
-    "said_date_precision": None,
-    "topics": None,
-    "organisations": None,
-}
 
 _UPDATE_QUOTE = (
     update(t.quotes)
@@ -133,8 +136,8 @@ def _write_quote_links(conn: Connection, result: Any, names: dict[str, str]) -> 
         new = digest(values)
         if new == old:
             continue
-        updates.append({"qid": qid, **values, "link_digest": new})
-        if values["speaker_names"] is None:
+        updates.append({"qid": qid, **dict(zip(_QUOTE_COLUMNS, values, strict=True)), "link_digest": new})
+        if values[1] is None:
             unlinked.append(qid)
     if not updates:
         return 0
@@ -163,14 +166,14 @@ def _article_speaker_names(conn: Connection, quote_ids: list[str]) -> dict[str, 
 
 
 def _replace_quote_speakers(
-    conn: Connection, ids: list[str], wanted: dict[str, dict[str, Any]], known: set[str]
+    conn: Connection, ids: list[str], wanted: dict[str, tuple[Any, ...]], known: set[str]
 ) -> None:
     for batch in chunks(ids):
         conn.execute(delete(t.quote_speakers).where(t.quote_speakers.c.quote_id.in_(batch)))
     rows = [
         {"quote_id": qid, "speaker_key": k}
         for qid in ids
-        for k in dict.fromkeys((wanted.get(qid) or _UNLINKED)["speaker_keys"] or [])
+        for k in dict.fromkeys(wanted.get(qid, _UNLINKED)[0] or [])
         if k in known
     ]
     if rows:
@@ -267,25 +270,20 @@ def _write_speakers(conn: Connection, result: Any) -> int:
 # --- statements -----------------------------------------------------------------------
 
 
-def _statement_rows(result: Any, names: dict[str, str]) -> dict[str, dict[str, Any]]:
-    out = {}
-    for st in result.statements:
-        reports = [_report(r) for r in st.reports]
-        earliest = next((r for r in reports if r.get("is_earliest")), reports[0])
-        row = {
-            "id": st.id,
-            "speaker_key": st.speaker_key,
-            "speaker_name": names.get(st.speaker_key or "", st.speaker_key),
-            "date": earliest.get("said_date") or earliest.get("article_date"),
-            "drift": bool(st.drift),
-            "report_count": len(reports),
-            "text": earliest.get("text", ""),
-            "diff": _plain(st.diff),
-            "reports": reports,
-        }
-        row["digest"] = digest(row)
-        out[st.id] = row
-    return out
+def _statement_row(st: Any, names: dict[str, str]) -> dict[str, Any]:
+    reports = [_report(r) for r in st.reports]
+    earliest = next((r for r in reports if r.get("is_earliest")), reports[0])
+    return {
+        "id": st.id,
+        "speaker_key": st.speaker_key,
+        "speaker_name": names.get(st.speaker_key or "", st.speaker_key),
+        "date": earliest.get("said_date") or earliest.get("article_date"),
+        "drift": bool(st.drift),
+        "report_count": len(reports),
+        "text": earliest.get("text", ""),
+        "diff": _plain(st.diff),
+        "reports": reports,
+    }
 
 
 def _report(r: Any) -> dict[str, Any]:
@@ -294,14 +292,17 @@ def _report(r: Any) -> dict[str, Any]:
 
 
 def _write_statements(conn: Connection, result: Any, names: dict[str, str]) -> int:
-    wanted = _statement_rows(result, names)
+    # The digest is of the statement as linking returned it (its repr) and the speaker's name: a row is
+    # built only for statements that changed.
+    wanted = {st.id: (st, digest((repr(st), names.get(st.speaker_key or "")))) for st in result.statements}
     stored = dict(conn.execute(select(t.statements.c.id, t.statements.c.digest)).all())
-    gone = [i for i, d in stored.items() if i not in wanted or wanted[i]["digest"] != d]
-    new = [i for i, row in wanted.items() if stored.get(i) != row["digest"]]
+    gone = [i for i, d in stored.items() if i not in wanted or wanted[i][1] != d]
+    new = [i for i, (_, d) in wanted.items() if stored.get(i) != d]
     for batch in chunks(gone):
         conn.execute(delete(t.statements).where(t.statements.c.id.in_(batch)))
     if new:
-        conn.execute(insert(t.statements), [wanted[i] for i in new])
+        rows = [{**_statement_row(wanted[i][0], names), "digest": wanted[i][1]} for i in new]
+        conn.execute(insert(t.statements), rows)
     return len(set(gone) | set(new))
 
 
