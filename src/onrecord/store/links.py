@@ -148,7 +148,8 @@ def _write_quote_links(conn: Connection, result: Any, names: dict[str, str]) -> 
     conn.execute(_UPDATE_QUOTE, updates)
     ids = [row["qid"] for row in updates]
     _replace_quote_speakers(conn, ids, wanted, {s.key for s in result.speakers})
-    _fill_quote_dates(conn, ids)
+    for batch in chunks(ids):
+        t.fill_quote_dates(conn, batch)
     if conn.dialect.name == "sqlite":  # search on speaker names follows linking
         conn.execute(
             text("UPDATE quotes_fts SET speaker = :s WHERE rowid = (SELECT rowid FROM quotes WHERE id = :id)"),
@@ -178,29 +179,6 @@ def _replace_quote_speakers(
     ]
     if rows:
         conn.execute(insert(t.quote_speakers), rows)
-
-
-def _fill_quote_dates(conn: Connection, ids: list[str]) -> None:
-    """quote_date = said_date, else the article's date, and its copies for speaker pages (the quotes given)."""
-    for batch in chunks(ids):
-        params = {f"i{n}": qid for n, qid in enumerate(batch)}
-        marks = ", ".join(f":{k}" for k in params)
-        conn.execute(
-            text(
-                "UPDATE quotes SET quote_date = coalesce(said_date, "
-                f"(SELECT published FROM articles WHERE articles.id = quotes.article_id)) WHERE id IN ({marks})"
-            ),
-            params,
-        )
-        conn.execute(
-            text(
-                "UPDATE quote_speakers SET "
-                "quote_date = (SELECT quote_date FROM quotes WHERE quotes.id = quote_speakers.quote_id), "
-                "statement_key = (SELECT coalesce(statement_id, id) FROM quotes "
-                f"WHERE quotes.id = quote_speakers.quote_id) WHERE quote_id IN ({marks})"
-            ),
-            params,
-        )
 
 
 # --- speakers -------------------------------------------------------------------------

@@ -346,20 +346,32 @@ def _v7_read_indexes(conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX IF NOT EXISTS {ddl}"))
 
 
-def fill_quote_dates(conn: Connection) -> None:
-    """quote_date = said_date, else the article's date, for every quote, and its copies for speaker pages."""
+def fill_quote_dates(conn: Connection, quote_ids: list[str] | None = None) -> None:
+    """quote_date = said_date, else the article's date, and its copies for speaker pages: for the quotes
+    given (at most a few hundred), else for every quote."""
+    if quote_ids is not None and not quote_ids:
+        return
+    params = {f"i{n}": qid for n, qid in enumerate(quote_ids or [])}
+    marks = ", ".join(f":{k}" for k in params)
+
+    def only(column: str) -> str:
+        return f" WHERE {column} IN ({marks})" if quote_ids is not None else ""
+
     conn.execute(
         text(
             "UPDATE quotes SET quote_date = coalesce(said_date, "
-            "(SELECT published FROM articles WHERE articles.id = quotes.article_id))"
-        )
+            "(SELECT published FROM articles WHERE articles.id = quotes.article_id))" + only("id")
+        ),
+        params,
     )
     conn.execute(
         text(
             "UPDATE quote_speakers SET "
             "quote_date = (SELECT quote_date FROM quotes WHERE quotes.id = quote_speakers.quote_id), "
             "statement_key = (SELECT coalesce(statement_id, id) FROM quotes WHERE quotes.id = quote_speakers.quote_id)"
-        )
+            + only("quote_id")
+        ),
+        params,
     )
 
 
