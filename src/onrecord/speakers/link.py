@@ -72,6 +72,7 @@ class Linking:
     roles: list[RoleRecord] = field(default_factory=list)
     title_notes: dict[int, str] = field(default_factory=dict)  # mention idx -> how its title resolved
     notes: list[str] = field(default_factory=list)  # corrections that found nothing to act on
+    observation_index: _ObservationIndex | None = None  # built once, see _observation_index
 
 
 # --- 1. mentions --------------------------------------------------------------------
@@ -440,11 +441,8 @@ def _title_display(t: ParsedTitle | None) -> str:
 def resolve_titles(lk: Linking, table: RoleTable) -> None:
     """Bare titles go to the holder: first one the same article names with that title (not "former"),
     else the holder on the article's date (imports first)."""
-    by_article: dict[str, list[Mention]] = defaultdict(list)
-    for m in lk.mentions:
-        by_article[m.article_id].append(m)
     titled: dict[tuple[str, str], set[str]] = defaultdict(set)  # (article, folded title) -> speaker keys
-    index = _ObservationIndex(by_article)
+    index = _observation_index(lk)
     for o in lk.observations:
         cid = index.cluster(o, lk)
         if cid is not None and cid in lk.keys:
@@ -664,11 +662,8 @@ def _keyed(lk: Linking, links: list[UncertainLink]) -> list[UncertainLink]:
 
 def build_roles(lk: Linking) -> list[RoleRecord]:
     """Role records per speaker key from the observations, each mapped to the cluster its name went to."""
-    by_article: dict[str, list[Mention]] = defaultdict(list)
-    for m in lk.mentions:
-        by_article[m.article_id].append(m)
     pairs = []
-    index = _ObservationIndex(by_article)
+    index = _observation_index(lk)
     for o in lk.observations:
         cid = index.cluster(o, lk)
         if cid is not None and cid in lk.keys and not cid.startswith("o:"):
@@ -677,24 +672,19 @@ def build_roles(lk: Linking) -> list[RoleRecord]:
     return build_article_roles(pairs, names)
 
 
-def _observation_cluster(o: RoleObservation, ms: list[Mention], lk: Linking) -> str | None:
-    f = fold(o.surface)
-    exact = {
-        lk.cluster_of.get(m.idx)
-        for m in ms
-        if m.title is None and (fold(m.name) == f or (m.surface and fold(clean_name(m.surface)[0]) == f))
-    }
-    exact.discard(None)
-    if len(exact) == 1:
-        return exact.pop()
-    last = {lk.cluster_of.get(m.idx) for m in ms if m.title is None and name_tokens(m.name)[-1:] == [f]}
-    last.discard(None)
-    return last.pop() if len(last) == 1 else None
+def _observation_index(lk: Linking) -> _ObservationIndex:
+    """One index per linking run (it keys mentions, which do not change; clusters are looked up live)."""
+    if lk.observation_index is None:
+        by_article: dict[str, list[Mention]] = defaultdict(list)
+        for m in lk.mentions:
+            by_article[m.article_id].append(m)
+        lk.observation_index = _ObservationIndex(by_article)
+    return lk.observation_index
 
 
 class _ObservationIndex:
-    """``_observation_cluster`` by lookup: each article's mentions keyed once by the folded forms it
-    compares, instead of cleaning every mention's surface again for every observation."""
+    """Which cluster a role observation names (one exact name form, else one surname), by lookup: each
+    article's mentions keyed once by the folded forms compared, not cleaned again per observation."""
 
     def __init__(self, by_article: dict[str, list[Mention]]) -> None:
         self.by_article = by_article
