@@ -92,13 +92,17 @@ def _quote_values(result: Any, names: dict[str, str]) -> dict[str, tuple[Any, ..
     """What linking says of each quote it saw, in ``_QUOTE_COLUMNS`` order (speaker names None: the
     article's own stay)."""
     statement_of = {rep.quote_id: st.id for st in result.statements for rep in st.reports}
+    joined: dict[tuple[str, ...], str] = {}  # speaker names per key set (many quotes share one)
     out: dict[str, tuple[Any, ...]] = {}
     for qid in set(result.quote_speakers) | set(result.quote_info):
         keys = list(result.quote_speakers.get(qid, []))
+        ks = tuple(keys)
+        if keys and ks not in joined:
+            joined[ks] = "; ".join([names.get(k, k) for k in keys])
         qi = result.quote_info.get(qid)
         out[qid] = (
             keys,
-            "; ".join(names.get(k, k) for k in keys) if keys else None,
+            joined[ks] if keys else None,
             statement_of.get(qid),
             *(
                 (qi.said_date, qi.said_date_basis, qi.said_date_precision, list(qi.topics), list(qi.organisations))
