@@ -154,17 +154,8 @@ def ingest(
     refresher = SearchRefresher(store, search_refresh)
     refresher.now()  # repairs the index after an interrupted run
     dedup = Deduplicator()
-    dedup.load(
-        ArticleState(
-            article_id=r["id"],
-            signature=r["signature"] or b"",
-            published=r["published"],
-            duplicate_of=r["duplicate_of"],
-            story_id=r["story_id"],
-            story_features=r["story_features"],
-        )
-        for r in store.dedup_states()
-    )
+    # The deduplicator holds a bounded window: the states of the most recently ingested articles fill it.
+    dedup.load(ArticleState.from_row(r) for r in store.dedup_states(recent=dedup.window.max_articles))
     pending: list[tuple[Article, Any]] = []
     pending_ids: set[str] = set()
     handled = 0
