@@ -190,6 +190,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 
+_BUMP_REVISION = text(
+    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR(32)) WHERE key = 'revision'"
+)
+
+
 def _bump_revision(conn: Connection) -> None:
-    """Every committed write changes the revision: HTTP caches key on it (``Reads.revision``)."""
-    _set_meta(conn, "revision", str(_meta_int(conn, "revision") + 1))
+    """Every committed write changes the revision: HTTP caches key on it (``Reads.revision``). One
+    statement: it runs at the end of every write transaction."""
+    if conn.execute(_BUMP_REVISION).rowcount == 0:
+        conn.execute(insert(t.meta).values(key="revision", value="1"))
