@@ -238,7 +238,7 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
     rows whose links changed are written, so a relink after a small ingest costs a fraction of
     the first. ``full`` derives everything again (for when the linker or its model changed).
     """
-    from onrecord.speakers import Corrections, RoleRecord, link_corpus
+    from onrecord.speakers import Corrections, RoleRecord, gc_paused, link_corpus
 
     corrections = Corrections()
     for c in store.list_corrections():
@@ -264,15 +264,16 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
     if full:
         store.clear_link_cache()
     caches: dict[str, Any] = {}
-    result = link_corpus(
-        store.iter_article_quotes(texts=full),  # without: texts are read only for what is new
-        corrections=corrections,
-        imported_roles=imported,
-        embedder=embedder,
-        caches=lambda kind: caches.setdefault(kind, store.link_cache(kind)),
-        text_of=store.article_text,
-    )
-    store.replace_links(result, as_of=as_of)
+    with gc_paused():  # linking and its write make millions of small objects: see gc_paused
+        result = link_corpus(
+            store.iter_article_quotes(texts=full),  # without: texts are read only for what is new
+            corrections=corrections,
+            imported_roles=imported,
+            embedder=embedder,
+            caches=lambda kind: caches.setdefault(kind, store.link_cache(kind)),
+            text_of=store.article_text,
+        )
+        store.replace_links(result, as_of=as_of)
     for cache in caches.values():  # what this run did not ask for belongs to inputs that changed or went
         cache.prune()
     return result

@@ -63,6 +63,7 @@ __all__ = [
     "StatementReport",
     "UncertainLink",
     "VariantDiff",
+    "gc_paused",
     "link_corpus",
     "regex_topics",
 ]
@@ -89,7 +90,7 @@ def link_corpus(
     quotes touch, with the same result. Articles may then come without their text (``text == ""``):
     ``text_of(article_id)`` reads one when it is needed.
     """
-    with _gc_paused():
+    with gc_paused():
         return _link_corpus(
             [(a, list(qs)) for a, qs in items],
             corrections,
@@ -104,9 +105,10 @@ def link_corpus(
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: linking makes millions of small acyclic objects (freed by reference
-    counting), and repeated full collections over them would make the run grow faster than n log n."""
+    counting), and repeated full collections over them would make the run grow faster than n log n.
+    Nests: only the outermost pause turns the collector back on."""
     enabled = gc.isenabled()
     gc.disable()
     try:
