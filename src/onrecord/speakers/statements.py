@@ -129,7 +129,7 @@ def similar_lexical(a: Item, b: Item, p: ClusterParams) -> bool:
     return False
 
 
-STATEMENTS_VERSION = 1  # bump when what ``cluster`` returns for one speaker's quotes changes
+STATEMENTS_VERSION = 2  # bump when what ``cluster`` finds for one speaker's quotes changes
 
 
 def cluster_kind(params: ClusterParams | None, embedder: Embedder | None) -> str:
@@ -137,14 +137,6 @@ def cluster_kind(params: ClusterParams | None, embedder: Embedder | None) -> str
     p = asdict(params or ClusterParams())
     tag = hashlib.blake2b(repr(sorted(p.items())).encode(), digest_size=6).hexdigest()
     return f"statements-v{STATEMENTS_VERSION}:{tag}:{embedder.name if embedder else 'lexical'}"
-
-
-def _block_key(items: Sequence[Item], idxs: list[int]) -> str:
-    h = hashlib.blake2b(digest_size=12)
-    for i in idxs:
-        it = items[i]
-        h.update(f"{it.quote_id}\x1e{it.date}\x1e{it.text}\x1f".encode())
-    return h.hexdigest()
 
 
 def cluster(
@@ -156,9 +148,11 @@ def cluster(
 ) -> list[int]:
     """Cluster labels (index of the cluster's first item) for ``items``; union-find over candidate pairs.
 
-    Quotes meet only their own speaker's, so each speaker is clustered alone: with a ``cache``, a
-    speaker whose quotes are those of an earlier run gets that run's groups back. ``words`` fills in
-    the content words of the items that must be compared (items of a cached speaker need none).
+    Quotes meet only their own speaker's, in neighbouring time buckets (``_candidate_pairs``). With a
+    ``cache``, the similar pairs found for the quotes of one speaker's bucket are kept by the digest of
+    what they were found among (that bucket, its two neighbours and the undated quotes), so a relink
+    compares only quotes near new ones; the clusters are the same. ``words`` fills in the content
+    words of the items that must be compared.
     """
     p = params or ClusterParams()
     n = len(items)
@@ -170,46 +164,106 @@ def cluster(
             i = parent[i]
         return i
 
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
     blocks: dict[str | None, list[int]] = defaultdict(list)
     for i, it in enumerate(items):
         if it.speaker_key is not None:
             blocks[it.speaker_key].append(i)
     todo = [idxs for idxs in blocks.values() if len(idxs) > 1]
-    keys: dict[int, str] = {}
+    focus: list[tuple[list[int], set[int] | None]] = [(idxs, None) for idxs in todo]  # (block, items to compare)
+    fresh: dict[str, list[list[str]]] = {}
+    keys_of: list[dict[int | None, str]] = []
     if cache is not None:
-        keys = {id(idxs): _block_key(items, idxs) for idxs in todo}
-        known = cache.get_many(list(keys.values()))
-        for idxs in todo:
-            for group in known.get(keys[id(idxs)], ()):
-                for pos in group[1:]:
-                    parent[idxs[pos]] = idxs[group[0]]
-        todo = [idxs for idxs in todo if keys[id(idxs)] not in known]
-    if words is not None:
-        for idxs in todo:
+        hoods = [_bucket_keys(items, idxs, p) for idxs in todo]
+        known = cache.get_many([k for keys, _ in hoods for k in keys.values()])
+        focus = []
+        for idxs, (keys, members) in zip(todo, hoods, strict=True):
+            qid = {items[i].quote_id: i for i in idxs}
+            dirty: set[int] = set()
+            for b, key in keys.items():
+                if key in known:
+                    for a, c in known[key]:
+                        union(qid[a], qid[c])
+                else:
+                    dirty.update(members[b])
+            if dirty:
+                focus.append((idxs, dirty))
+                keys_of.append({b: k for b, k in keys.items() if k not in known})
+    if words is not None:  # content words of the quotes that will be compared or indexed
+        for idxs, only in focus:
+            bucket_of = _buckets(items, idxs, p)
+            near = None if only is None else _near_buckets({bucket_of[i] for i in only}, bucket_of)
             for i in idxs:
-                items[i].words = words(items[i].text)
+                if (near is None or bucket_of[i] in near) and not items[i].words:
+                    items[i].words = words(items[i].text)
     vectors = None
     if embedder is not None:  # only quotes that have another quote of the same speaker to meet
-        vectors = _embed(items, [i for idxs in todo for i in idxs], embedder)
-    for idxs in todo:
-        for i, j in _candidate_pairs(items, idxs, p):
-            if find(i) == find(j):
-                continue
-            if similar_lexical(items[i], items[j], p) or (
-                vectors is not None and float(vectors[i] @ vectors[j]) >= p.cosine and items[i].words & items[j].words
-            ):
-                parent[find(i)] = find(j)
-    if cache is not None and todo:
-        cache.put_many({keys[id(idxs)]: _groups(idxs, find) for idxs in todo})
+        vectors = _embed(items, sorted({j for idxs, _ in focus for j in idxs}), embedder)
+
+    def similar(i: int, j: int) -> bool:
+        return similar_lexical(items[i], items[j], p) or (
+            vectors is not None and float(vectors[i] @ vectors[j]) >= p.cosine and bool(items[i].words & items[j].words)
+        )
+
+    for k, (idxs, only) in enumerate(focus):
+        if only is None:  # no cache: pairs already joined need no comparing
+            for i, j in _candidate_pairs(items, idxs, p):
+                if find(i) != find(j) and similar(i, j):
+                    union(i, j)
+            continue
+        found: dict[int | None, list[list[str]]] = defaultdict(list)  # every similar pair, for the cache
+        bucket_of = _buckets(items, idxs, p)
+        for i, j in _candidate_pairs(items, idxs, p, only):
+            if similar(i, j):
+                union(i, j)
+                found[bucket_of[i]].append([items[i].quote_id, items[j].quote_id])
+        for b, key in keys_of[k].items():
+            fresh[key] = found.get(b, [])
+    if cache is not None and fresh:
+        cache.put_many(fresh)
     return [find(i) for i in range(n)]
 
 
-def _groups(idxs: list[int], find: Callable[[int], int]) -> list[list[int]]:
-    """One speaker's clusters as lists of positions in ``idxs`` (singletons left out)."""
-    pos: dict[int, list[int]] = defaultdict(list)
-    for k, i in enumerate(idxs):
-        pos[find(i)].append(k)
-    return [g for g in pos.values() if len(g) > 1]
+def _buckets(items: Sequence[Item], idxs: list[int], p: ClusterParams) -> dict[int, int | None]:
+    out: dict[int, int | None] = {}
+    for i in idxs:
+        day = _day(items[i].date)[0]
+        out[i] = day // p.window_days if day is not None else None
+    return out
+
+
+def _bucket_keys(
+    items: Sequence[Item], idxs: list[int], p: ClusterParams
+) -> tuple[dict[int | None, str], dict[int | None, list[int]]]:
+    """Per time bucket of one speaker: the digest of the quotes its quotes are compared with (the bucket,
+    its neighbours and the undated; every quote for the undated bucket), and the bucket's members."""
+    members: dict[int | None, list[int]] = defaultdict(list)
+    for i, b in _buckets(items, idxs, p).items():
+        members[b].append(i)
+    parts: dict[int | None, bytes] = {}
+    for b, ms in members.items():
+        parts[b] = "".join(
+            f"{items[i].quote_id}\x1e{items[i].date}\x1e{items[i].text}\x1f" for i in ms
+        ).encode()
+    speaker = (items[idxs[0]].speaker_key or "").encode()
+    keys: dict[int | None, str] = {}
+    for b in members:
+        hood = [b - 1, b, b + 1, None] if b is not None else sorted(members, key=lambda x: (x is None, x or 0))
+        h = hashlib.blake2b(speaker, digest_size=12)
+        for nb in hood:
+            h.update(f"|{nb}|".encode() + parts.get(nb, b""))
+        keys[b] = h.hexdigest()
+    return keys, members
+
+
+def _near_buckets(focus: set[int | None], buckets: dict[int, int | None]) -> set[int | None]:
+    """The buckets quotes of ``focus`` buckets are compared with: each with its neighbours, the undated,
+    and every bucket when an undated quote is among them."""
+    if None in focus:
+        return set(buckets.values())
+    return {nb for b in focus if b is not None for nb in (b - 1, b, b + 1)} | {None}
 
 
 def _day(date: str | None) -> tuple[int | None, bool]:
@@ -220,8 +274,9 @@ def _day(date: str | None) -> tuple[int | None, bool]:
     return (d.toordinal(), len(date) >= 10) if d else (None, False)
 
 
-def _candidate_pairs(items: Sequence[Item], idxs: list[int], p: ClusterParams):
-    """Pairs within one speaker that share content words and sit in neighbouring time buckets.
+def _candidate_pairs(items: Sequence[Item], idxs: list[int], p: ClusterParams, only: set[int] | None = None):
+    """Pairs within one speaker that share content words and sit in neighbouring time buckets (for the
+    items in ``only``, default all: then only their buckets and the neighbours are indexed).
 
     Undated quotes are compared with the speaker's quotes of every bucket (they are few).
     """
@@ -230,12 +285,14 @@ def _candidate_pairs(items: Sequence[Item], idxs: list[int], p: ClusterParams):
     days: dict[int, tuple[int | None, bool]] = {}
     for i in idxs:
         days[i] = _day(items[i].date)
-        b = days[i][0] // p.window_days if days[i][0] is not None else None
-        buckets[i] = b
-        for w in items[i].words:
-            index[(b, w)].append(i)
-    dated_buckets = sorted({b for b in buckets.values() if b is not None})
+        buckets[i] = days[i][0] // p.window_days if days[i][0] is not None else None
+    wanted = None if only is None else _near_buckets({buckets[i] for i in only}, buckets)
     for i in idxs:
+        if wanted is None or buckets[i] in wanted:
+            for w in items[i].words:
+                index[(buckets[i], w)].append(i)
+    dated_buckets = sorted({b for b in buckets.values() if b is not None})
+    for i in idxs if only is None else [i for i in idxs if i in only]:
         b = buckets[i]
         near: list[int | None] = [b - 1, b, b + 1, None] if b is not None else [*dated_buckets, None]
         counts: dict[int, int] = defaultdict(int)
