@@ -193,3 +193,63 @@ def test_cli_relink_full_derives_again_and_keeps_the_links(tmp_path: Path) -> No
         empty = conn.execute(text("SELECT count(*) FROM link_cache WHERE value = '[]' AND kind LIKE 'topics%'"))
         every = conn.execute(text("SELECT count(*) FROM link_cache WHERE kind LIKE 'topics%'"))
         assert empty.scalar_one() < every.scalar_one()  # the cache was filled again
+
+
+class _DictCache:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        return {k: self.values[k] for k in keys if k in self.values}
+
+    def put_many(self, values: dict[str, Any]) -> None:
+        self.values.update(values)
+
+
+def _items(n: int, start_day: int = 0) -> list:
+    import datetime as dt
+
+    from onrecord.speakers.statements import Item, content_words
+
+    remarks = [
+        "the alliance will defend every inch of allied territory against any attack",
+        "we see no imminent military threat against any ally at this moment",
+        "support for ukraine will continue for as long as it takes",
+    ]
+    out = []
+    for k in range(n):
+        day = dt.date(2023, 1, 1) + dt.timedelta(days=start_day + 3 * k)
+        text = remarks[k % 3] + (" today" if k % 2 else "")
+        out.append(Item(f"q{start_day}-{k}", "jens-stoltenberg", day.isoformat(), text, (), content_words(text)))
+    return out
+
+
+def _partition(labels: list[int], items: list) -> set[frozenset[str]]:
+    groups: dict[int, set[str]] = {}
+    for lab, it in zip(labels, items, strict=True):
+        groups.setdefault(lab, set()).add(it.quote_id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_statement_clusters_from_the_cache_compare_only_quotes_near_new_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.speakers import statements
+
+    old = _items(120)  # one speaker over a year: many two-week buckets
+    cache = _DictCache()
+    assert _partition(statements.cluster(old, cache=cache), old) == _partition(statements.cluster(old), old)
+    compared: list[str] = []
+    real = statements.similar_lexical
+
+    def counting(a, b, p):  # type: ignore[no-untyped-def]
+        compared.extend([a.quote_id, b.quote_id])
+        return real(a, b, p)
+
+    monkeypatch.setattr(statements, "similar_lexical", counting)
+    new = _items(4, start_day=150)  # four new quotes in late May
+    everything = old + new
+    got = statements.cluster(everything, cache=cache)
+    assert compared and set(compared) <= {it.quote_id for it in everything}
+    days = {it.quote_id: it.date for it in everything}
+    assert all("2023-04-15" <= days[q] <= "2023-07-15" for q in compared)  # only near the new ones
+    monkeypatch.setattr(statements, "similar_lexical", real)
+    assert _partition(got, everything) == _partition(statements.cluster(everything), everything)
