@@ -294,8 +294,13 @@ def pairwise(truth: dict[str, str], predicted: dict[str, str]) -> tuple[float, f
     return (tp / pred if pred else 1.0), (tp / gold if gold else 1.0)
 
 
-def measure_store(n_articles: int, add: int, check: bool) -> dict[str, float]:
-    """Full relink of ``n_articles`` stored articles, then the relink after ``add`` more (CPU seconds)."""
+def measure_store(n_articles: int, add: int, check: bool, recent_days: int = 7) -> dict[str, float]:
+    """Full relink of ``n_articles`` stored articles, then the relink after ``add`` more (CPU seconds).
+
+    The added articles are a feed's next ``recent_days`` days (their dates, spread over the corpus's
+    three years by the generator, are squeezed in order into the days after the store's last one);
+    ``recent_days=0`` leaves them spread over the whole range, as a backfill of old articles would be.
+    """
     import shutil
     import tempfile
 
@@ -304,6 +309,8 @@ def measure_store(n_articles: int, add: int, check: bool) -> dict[str, float]:
 
     corpus = synthesise(int((n_articles + add) * 3.2))[: n_articles + add]
     base, extra = corpus[:n_articles], corpus[n_articles:]
+    if recent_days:
+        _as_recent(base, extra, recent_days)
     tmp = Path(tempfile.mkdtemp(prefix="onrecord-link-"))
     try:
         store = Store(f"sqlite:///{tmp / 'link.db'}")
@@ -338,6 +345,16 @@ def measure_store(n_articles: int, add: int, check: bool) -> dict[str, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _as_recent(base: list, extra: list, days: int) -> None:
+    import datetime as dt
+
+    last = max(dt.date.fromisoformat(a.published) for a, _ in base)
+    when = [dt.date.fromisoformat(a.published).toordinal() for a, _ in extra]
+    lo, span = min(when), max(max(when) - min(when), 1)
+    for (art, _), d in zip(extra, when, strict=True):
+        art.published = (last + dt.timedelta(days=1 + (d - lo) * (days - 1) // span)).isoformat()
+
+
 def _copy_sqlite(src: Path, dst: Path) -> None:
     """A consistent copy of a SQLite store (its write-ahead log included), by SQLite's backup API."""
     import sqlite3
@@ -366,6 +383,8 @@ def main() -> None:
     ap.add_argument("--articles", type=int, nargs="+", default=[10_000, 50_000], help="store sizes")
     ap.add_argument("--add", type=int, default=1000, help="articles added after the full relink")
     ap.add_argument("--check", action="store_true", help="also relink the final store in full and compare")
+    ap.add_argument("--recent-days", type=int, default=7,
+                    help="the added articles are the next N days' feed (0: spread over all dates, a backfill)")
     ap.add_argument("--in-memory", action="store_true", help="time link_corpus alone on --sizes quotes")
     ap.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000, 50000])
     ap.add_argument("--topics", choices=["regex", "spacy", "none"], default="spacy")
@@ -377,20 +396,23 @@ def main() -> None:
         print(json.dumps(measure(args.one, args.topics)))
         return
     if args.one_store:
-        print(json.dumps(measure_store(args.one_store, args.add, args.check)))
+        print(json.dumps(measure_store(args.one_store, args.add, args.check, args.recent_days)))
         return
     if args.in_memory:
         in_memory(args)
         return
     print("pipeline.relink on a SQLite store of synthetic articles (spaCy topics, as ingest runs it);")
-    print(f"CPU seconds of a full relink, then of the relink after {args.add:,} more articles; each size in a fresh")
+    feed = f"the next {args.recent_days} days' feed" if args.recent_days else "dated across the corpus (a backfill)"
+    print(f"CPU seconds of a full relink, then of the relink after {args.add:,} more articles ({feed}); each size in")
+    print("a fresh", end=" ")
     print("process; peak MB = peak RSS of that process")
     print(
         f"{'articles':>8} {'quotes':>8} {'full s':>8} {'quotes/s':>9} {'+added':>7} {'relink s':>9} "
         f"{'% of full':>9} {'peak MB':>8}" + (f" {'equal':>6}" if args.check else "")
     )
     for n in args.articles:
-        cmd = [sys.executable, __file__, "--one-store", str(n), "--add", str(args.add)]
+        cmd = [sys.executable, __file__, "--one-store", str(n), "--add", str(args.add), "--recent-days",
+               str(args.recent_days)]
         out = subprocess.run(cmd + (["--check"] if args.check else []), capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
