@@ -19,6 +19,7 @@ CPU figures are the child's ``time.process_time`` (the machine may be shared).
 
     python benchmarks/ingest.py                  # 10k, 50k and 200k articles, dedup only
     python benchmarks/ingest.py --sizes 20000 --extract   # with quote extraction too
+    python benchmarks/ingest.py --sizes 50000 --link-cost 50000   # and the linking cost of 1,000 more
 """
 
 from __future__ import annotations
@@ -266,6 +267,8 @@ def main() -> None:
     ap.add_argument("--passes", default="onrecord,datasketch,sqlite")
     ap.add_argument("--extract", action="store_true", help="also extract quotes (spaCy) during ingest")
     ap.add_argument("--jobs", type=int, default=None, help="passed to onrecord's ingest when it takes jobs=")
+    ap.add_argument("--link-cost", type=int, metavar="N", default=None,
+                    help="also: linking CPU-s of adding 1,000 articles to an N-article store (benchmarks/link.py)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -306,6 +309,19 @@ def main() -> None:
     for n, kind, wall, cpu, rss, ex, near, q in rows:
         qual = f"{q['exact_recall']:.3f} | {q['near_precision']:.3f} | {q['near_recall']:.3f}" if q else "- | - | -"
         print(f"| {n:,} | {kind} | {cpu:,.0f} | {wall:,.0f} | {rss:.0f} | {ex:,} | {near:,} | {qual} |")
+    if args.link_cost:
+        link_cost(args.link_cost)
+
+
+def link_cost(n: int) -> None:
+    """What each ingest's linking costs as the store grows: benchmarks/link.py's measure, in its own process."""
+    link = Path(__file__).with_name("link.py")
+    proc = subprocess.run([sys.executable, str(link), "--one-store", str(n), "--add", "1000"],
+                          capture_output=True, text=True, check=True)
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"\nLinking (pipeline.relink, spaCy topics) on a store of {n:,} synthetic articles: full relink "
+          f"{r['full_s']:.1f} CPU-s; after adding 1,000 articles (the next week's feed) {r['incremental_s']:.1f} "
+          f"CPU-s = {100 * r['incremental_s'] / r['full_s']:.1f}% of the full relink")
 
 
 if __name__ == "__main__":
