@@ -65,6 +65,20 @@ MinConfOpt = Annotated[
     ),
 ]
 
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs", "-j", min=1,
+        help="Extract quotes in this many processes (default: the cores this process may use).",
+    ),
+]
+
+
+def _jobs(jobs: int | None) -> int:
+    from onrecord.quotes.pool import default_jobs
+
+    return jobs or default_jobs()
+
 
 def _filter(filter_type: type[QuoteFilter] | type[ArticleFilter] | type[StatementFilter], /, **raw: Any) -> Any:
     """Options as the read layer's filter; a bad value is a usage error with the message every door gives."""
@@ -150,6 +164,7 @@ def ingest(
     search_refresh: Annotated[
         float, typer.Option(min=0.0, help="Make stored articles searchable every this many seconds while running.")
     ] = SEARCH_REFRESH_SECONDS,
+    jobs: JobsOpt = None,
     fmt: TableJsonOpt = "table",
 ) -> None:
     """Read articles (text, HTML, JSONL, RSS/Atom, WARC), deduplicate, extract quotes and store them.
@@ -176,6 +191,7 @@ def ingest(
                 on_failure=on_failure,
                 stdin=sys.stdin if "-" in paths else None,
                 search_refresh=search_refresh,
+                jobs=_jobs(jobs),
             )
     except KeyboardInterrupt:
         err.print(f"interrupted: {store.count('articles')} articles are stored; run the same command to resume")
@@ -207,6 +223,7 @@ def extract(
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20_000_000,
     act: ActOpt = None,
     min_confidence: MinConfOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Extract quotes and speakers without a database: one JSON object per article.
 
@@ -237,7 +254,7 @@ def extract(
             yield item
 
     collected = []
-    for done in extract_articles(articles(), min_confidence=min_confidence):
+    for done in extract_articles(articles(), min_confidence=min_confidence, jobs=_jobs(jobs)):
         d = done.to_dict()
         if act:
             d["quotes"] = [q for q in d["quotes"] if q["act"] == act]
@@ -441,7 +458,7 @@ def quotes(
 
 
 @app.command()
-def reprocess(db: DbOpt = None) -> None:
+def reprocess(db: DbOpt = None, jobs: JobsOpt = None) -> None:
     """Re-extract quotes of every stored article with the current extractor, then relink.
 
     Example: onrecord reprocess --db news.db
@@ -450,7 +467,7 @@ def reprocess(db: DbOpt = None) -> None:
 
     store = _store(db, link_notice=False)
     with _Progress("reprocessing") as progress:
-        n = run(store, progress=progress)
+        n = run(store, progress=progress, jobs=_jobs(jobs))
     err.print(f"reprocessed {n} articles; {store.count('quotes')} quotes, {store.count('speakers')} speakers")
 
 

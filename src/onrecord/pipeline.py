@@ -9,7 +9,9 @@ second to import, and a command that needs none of them (``onrecord quotes``) sh
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,34 +61,42 @@ class IngestSummary:
 
 
 def extract_articles(
-    articles: Iterable[Article], *, batch_size: int = 32, min_confidence: float | None = None,
+    articles: Iterable[Article],
+    *,
+    batch_size: int = 32,
+    min_confidence: float | None = None,
     settings: ExtractSettings | None = None,
+    jobs: int = 1,
 ) -> Iterator[ExtractedArticle]:
-    """Quotes for each article, batched through the NLP pipeline for speed.
+    """Quotes for each article, in input order, batched through the NLP pipeline for speed.
 
     ``min_confidence`` (default: the extractor's own) drops less certain quotes; 0 keeps all;
-    ``settings`` (default: ``DEFAULT_SETTINGS``) are the extractor's floors and switches.
+    ``settings`` (default: ``DEFAULT_SETTINGS``) are the extractor's floors and switches;
+    ``jobs`` > 1 extracts that many batches at once in worker processes (``quotes/pool.py``).
     """
-    from functools import partial
+    from onrecord.quotes.pool import extract_batches
 
-    from onrecord.quotes import extract_quotes_batch
+    batches = _batches(articles, batch_size)
+    for batch, results in extract_batches(batches, jobs=jobs, min_confidence=_floor(min_confidence), settings=settings):
+        for art, res in zip(batch, results, strict=True):
+            yield ExtractedArticle(art, res.quotes)
+
+
+def _floor(min_confidence: float | None) -> float:
     from onrecord.quotes.confidence import DEFAULT_MIN_CONFIDENCE
 
-    floor = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
-    fn = partial(extract_quotes_batch, min_confidence=floor, settings=settings)
+    return DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+
+
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
     buf: list[Article] = []
-    for art in articles:
-        buf.append(art)
-        if len(buf) >= batch_size:
-            yield from _extract_batch(buf, fn)
+    for item in items:
+        buf.append(item)
+        if len(buf) >= size:
+            yield buf
             buf = []
     if buf:
-        yield from _extract_batch(buf, fn)
-
-
-def _extract_batch(buf: list[Article], fn: Callable[..., Iterator[list[Quote]]]) -> Iterator[ExtractedArticle]:
-    for art, quotes in zip(buf, fn(buf), strict=True):
-        yield ExtractedArticle(art, quotes)
+        yield buf
 
 
 def extract_text(text: str, *, settings: ExtractSettings | None = None, **metadata: Any) -> ExtractedArticle:
@@ -138,12 +148,15 @@ def ingest(
     stdin: Any = None,
     batch_size: int = 32,
     search_refresh: float = SEARCH_REFRESH_SECONDS,
+    jobs: int = 1,
 ) -> IngestSummary:
     """Read, deduplicate, extract and store; each article commits on its own.
 
     An interrupted run keeps every article committed before the interruption
     and none half-written; running it again adds nothing already stored. What is
     stored becomes searchable every ``search_refresh`` seconds and at the end.
+    ``jobs`` > 1 extracts quotes in that many worker processes while this one reads,
+    deduplicates and stores; articles are still stored one by one, in reading order.
     """
     from onrecord.dedup import ArticleState, Deduplicator
     from onrecord.ingest import normalise_body, read_inputs
@@ -156,16 +169,34 @@ def ingest(
     dedup = Deduplicator()
     # The deduplicator holds a bounded window: the states of the most recently ingested articles fill it.
     dedup.load(ArticleState.from_row(r) for r in store.dedup_states(recent=dedup.window.max_articles))
-    pending: list[tuple[Article, Any]] = []
-    pending_ids: set[str] = set()
+    from onrecord.quotes.pool import ArticleResult, BatchExtractor
+
+    extractor = BatchExtractor(jobs if extract else 1, min_confidence=_floor(None))
+    pending: list[tuple[Article, Any]] = []  # read and deduplicated, not yet sent to extraction
+    in_flight: deque[tuple[list[tuple[Article, Any]], Future[list[ArticleResult]] | None]] = deque()
+    unstored: set[str] = set()  # ids pending or in flight
     handled = 0
 
-    def flush() -> None:
-        articles = [a for a, _ in pending]
-        results = extract_articles(articles, batch_size=batch_size) if extract else (
-            ExtractedArticle(a, []) for a in articles
-        )
-        for (article, res), done in zip(pending, results, strict=True):
+    def send() -> None:
+        """Hand the pending batch to extraction, then store every batch that may not wait longer."""
+        nonlocal pending
+        if pending:
+            future = extractor.submit([a for a, _ in pending]) if extract else None
+            in_flight.append((pending, future))
+            pending = []
+        while len(in_flight) > extractor.max_pending:
+            store_batch(*in_flight.popleft())
+
+    def store_all() -> None:
+        send()
+        while in_flight:
+            store_batch(*in_flight.popleft())
+
+    def store_batch(batch: list[tuple[Article, Any]], future: Future[list[ArticleResult]] | None) -> None:
+        articles = [a for a, _ in batch]
+        results = extractor.result(future, articles) if future is not None else [ArticleResult([], None)] * len(batch)
+        for (article, res), done in zip(batch, results, strict=True):
+            unstored.discard(article.id)
             try:
                 stored = store.add_article(
                     article,
@@ -187,8 +218,6 @@ def ingest(
             if res.repointed:
                 store.repoint_duplicates(article.id, res.repointed)
             summary.quotes += len(done.quotes)
-        pending.clear()
-        pending_ids.clear()
         refresher.maybe()
 
     def fail(failure: Failure) -> None:
@@ -196,32 +225,33 @@ def ingest(
         if on_failure:
             on_failure(failure)
 
-    for item in read_inputs(paths, max_bytes=max_bytes, stdin=stdin, exclude=store.files()):
-        handled += 1
-        if isinstance(item, Failure):
-            fail(item)
-            continue
-        if progress:
-            progress(handled, item.source_path or "-")
-        if item.id in pending_ids:
-            flush()  # store the first copy before recording this one as its duplicate
-        if store.has_article(item.id):
-            if store.add_sighting(item.id, item.source_path, item.source_record):
-                summary.exact_duplicates += 1
-            else:
-                summary.already_stored += 1
-            continue
-        res = dedup.add(item, normalise_body(item))
-        if res.kind == "near":
-            summary.near_duplicates += 1
-        if res.new_story:
-            summary.new_stories += 1
-        summary.new += 1
-        pending.append((item, res))
-        pending_ids.add(item.id)
-        if len(pending) >= batch_size:
-            flush()
-    flush()
+    with extractor:
+        for item in read_inputs(paths, max_bytes=max_bytes, stdin=stdin, exclude=store.files()):
+            handled += 1
+            if isinstance(item, Failure):
+                fail(item)
+                continue
+            if progress:
+                progress(handled, item.source_path or "-")
+            if item.id in unstored:
+                store_all()  # store the first copy before recording this one as its duplicate
+            if store.has_article(item.id):
+                if store.add_sighting(item.id, item.source_path, item.source_record):
+                    summary.exact_duplicates += 1
+                else:
+                    summary.already_stored += 1
+                continue
+            res = dedup.add(item, normalise_body(item))
+            if res.kind == "near":
+                summary.near_duplicates += 1
+            if res.new_story:
+                summary.new_stories += 1
+            summary.new += 1
+            pending.append((item, res))
+            unstored.add(item.id)
+            if len(pending) >= batch_size:
+                send()
+        store_all()
     refresher.now()
     # Also when nothing is new: an earlier run may have been killed before its linking finished.
     if link and (summary.new or store.link_due()):
@@ -279,17 +309,18 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
     return result
 
 
-def reprocess(store: Store, *, progress: ProgressFn | None = None, batch_size: int = 32) -> int:
+def reprocess(store: Store, *, progress: ProgressFn | None = None, batch_size: int = 32, jobs: int = 1) -> int:
     """Re-extract quotes of every stored article with the current extractor, then relink.
 
     Each batch of articles has its new quotes swapped in by one transaction, so other
     writers (an ingest, an upload) wait seconds, not the whole run. An interrupted reprocess
     leaves every article with either its old or its new quotes, never a mix, and the store
-    knows linking is due: the next ingest, reprocess or relink finishes it.
+    knows linking is due: the next ingest, reprocess or relink finishes it. ``jobs`` as for
+    :func:`ingest`.
     """
     n = 0
     batch: list[tuple[Article, list[Quote]]] = []
-    for done in extract_articles(store.iter_articles(), batch_size=batch_size):
+    for done in extract_articles(store.iter_articles(), batch_size=batch_size, jobs=jobs):
         n += 1
         if progress:
             progress(n, done.article.id)
