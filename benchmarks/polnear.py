@@ -35,6 +35,7 @@ import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections import deque  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -42,6 +43,7 @@ from onrecord.models import Article, Quote  # noqa: E402
 from onrecord.nlp import load_nlp  # noqa: E402
 from onrecord.quotes import extract_quotes_batch  # noqa: E402
 from onrecord.quotes.extract import get_nlp  # noqa: E402
+from onrecord.quotes.pool import BatchExtractor  # noqa: E402
 
 # PolNeAR annotates every attribution relation (thoughts, intentions, noun cues), so it is scored on
 # every candidate; ``--min-confidence 0.5`` scores what `onrecord extract` keeps by default.
@@ -50,6 +52,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ONRECORD_SHARED", ROOT.parent / "shared"))
 POLNEAR = SHARED / "corpora" / "polnear"
 SCORER = SHARED / "tools" / "polnear_score.py"
+
+
+ALL_CORES = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
 
 
 def one_core() -> None:
@@ -87,6 +92,24 @@ def run_extractor(articles: list[Article]) -> tuple[list[list[Quote]], float]:
     t0 = time.perf_counter()
     out = list(extract_quotes_batch(articles, min_confidence=MIN_CONFIDENCE))
     return out, time.perf_counter() - t0
+
+
+def run_parallel(articles: list[Article], jobs: int, batch_size: int = 16) -> float:
+    """Seconds to extract ``articles`` with ``jobs`` worker processes (started and loaded off the clock)."""
+    with BatchExtractor(jobs, min_confidence=MIN_CONFIDENCE) as ex:
+        ex.warm()
+        t0 = time.perf_counter()
+        pending: deque = deque()
+        for i in range(0, len(articles), batch_size):
+            batch = articles[i : i + batch_size]
+            pending.append((batch, ex.submit(batch)))
+            while len(pending) > ex.max_pending:
+                done, future = pending.popleft()
+                ex.result(future, done)
+        while pending:
+            done, future = pending.popleft()
+            ex.result(future, done)
+        return time.perf_counter() - t0
 
 
 def run_reference(articles: list[Article]) -> float:
@@ -137,6 +160,8 @@ def main() -> None:
     ap.add_argument("--no-speed", action="store_true", help="skip the reference pipeline timing")
     ap.add_argument("--stream", type=int, default=0, help="also stream N articles from disk (memory check)")
     ap.add_argument("--rounds", type=int, default=3, help="alternating timing rounds (best time of each side)")
+    ap.add_argument("--jobs", type=int, default=2,
+                    help="also time extraction with this many processes against one (0: skip)")
     ap.add_argument("--min-confidence", type=float, default=0.0,
                     help="keep quotes at least this sure (0: every candidate, PolNeAR's definition)")
     args = ap.parse_args()
@@ -176,6 +201,23 @@ def main() -> None:
             f"rounds; per round {', '.join(f'{r / e:.2f}' for r, e in zip(ref_times, ext_times, strict=True))}); "
             f"peak RSS incl. reference {peak_rss_mb():.0f} MB"
         )
+    if args.jobs > 1:
+        parallel_speedup(articles * 3, args.jobs, args.rounds)
+
+
+def parallel_speedup(articles: list[Article], jobs: int, rounds: int) -> None:
+    """The same articles with ``jobs`` worker processes and with one, on every core this process may use."""
+    if ALL_CORES:
+        os.sched_setaffinity(0, ALL_CORES)  # workers inherit the affinity of the process that starts them
+    one, many = [], []
+    for _ in range(max(1, rounds - 1)):
+        one.append(run_parallel(articles, 1))
+        many.append(run_parallel(articles, jobs))
+    print(
+        f"--jobs {jobs}: {len(articles)} articles in {min(many):.1f}s against {min(one):.1f}s with one process "
+        f"on {len(ALL_CORES) or '?'} cores: x{min(one) / min(many):.2f} (best of {len(one)} alternating rounds; "
+        f"per round {', '.join(f'{o / m:.2f}' for o, m in zip(one, many, strict=True))})"
+    )
 
 
 if __name__ == "__main__":

@@ -23,33 +23,40 @@ def _bucket(p: float) -> str:
     return "0" if p <= 0 else "1" if p < 0.1 else "2" if p < 0.3 else "3" if p < 0.6 else "4"
 
 
+_KID_DEPS = frozenset({"ccomp", "nsubj", "xcomp", "dobj", "prep", "nsubjpass"})
+
+
 def token_features(sent: Sent) -> list[list[str]]:
     toks = list(sent.span)
+    # Each token's own attributes once: a spaCy attribute read builds a Python object, and each token
+    # is also read as a neighbour and as a head.
+    lower = [t.lower_ for t in toks]
+    tag = [t.tag_ for t in toks]
     feats: list[list[str]] = []
     for k, t in enumerate(toks):
-        kids = {c.dep_ for c in t.children}
+        text, dep, head = t.text, t.dep_, t.head
         f = [
             "b",
-            "w=" + t.lower_,
-            "suf=" + t.lower_[-3:],
-            "tag=" + t.tag_,
-            "dep=" + t.dep_,
-            "hdep=" + t.head.dep_,
-            "htag=" + t.head.tag_,
-            "hw=" + t.head.lower_,
-            "tagdep=" + t.tag_ + "_" + t.dep_,
-            "cp=" + _bucket(cue_precision(t.text)),
-            "hcp=" + _bucket(cue_precision(t.head.text)),
+            "w=" + lower[k],
+            "suf=" + lower[k][-3:],
+            "tag=" + tag[k],
+            "dep=" + dep,
+            "hdep=" + head.dep_,
+            "htag=" + head.tag_,
+            "hw=" + head.lower_,
+            "tagdep=" + tag[k] + "_" + dep,
+            "cp=" + _bucket(cue_precision(text)),
+            "hcp=" + _bucket(cue_precision(head.text)),
             "q=" + str(int(sent.quoted(sent.start(t)))),
-            "cap=" + str(int(t.text[:1].isupper())),
+            "cap=" + str(int(text[:1].isupper())),
         ]
-        f += ["kid=" + d for d in sorted(kids & {"ccomp", "nsubj", "xcomp", "dobj", "prep", "nsubjpass"})]
-        if t.text in QUOTE_CHARS:
+        f += ["kid=" + d for d in sorted({c.dep_ for c in t.children} & _KID_DEPS)]
+        if text in QUOTE_CHARS:
             f.append("qmark")
         for off in (-2, -1, 1, 2):
             j = k + off
             if 0 <= j < len(toks):
-                f += [f"{off}:w=" + toks[j].lower_, f"{off}:tag=" + toks[j].tag_]
+                f += [f"{off}:w=" + lower[j], f"{off}:tag=" + tag[j]]
             else:
                 f.append(f"{off}:pad")
         feats.append(f)

@@ -49,6 +49,7 @@ def load_lexicon() -> dict[str, CueStats]:
     return {f: CueStats(n, t) for f, (n, t) in forms.items()}
 
 
+@lru_cache(maxsize=131072)  # the rules, the CRF features and the parse filter ask about every word
 def cue_precision(form: str) -> float:
     """How often ``form`` was (part of) a cue in PolNeAR train; hand cues count as 1."""
     form = form.lower()

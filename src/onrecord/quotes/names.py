@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from onrecord.models import Span
 
@@ -80,8 +81,7 @@ ABBREVIATIONS = {
 DROP_IN_TITLES = frozenset("the a an new current newly appointed incoming outgoing then his her its".split())
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):  # a tuple: made for every word of every article, so it must be cheap
     text: str
     start: int
     end: int

@@ -99,7 +99,9 @@ class BatchExtractor:
         return 2 * self.jobs if self.parallel else 0
 
     def warm(self) -> None:
-        """Start the workers and load their models now (benchmarks time steady work, not start-up)."""
+        """Start the workers and load their models now (benchmarks time steady work, not start-up);
+        from then on every batch goes to them, the first one too."""
+        self._submitted = max(self._submitted, 1)
         if self.parallel:
             pool = self._ensure_pool()
             for f in [pool.submit(_ready) for _ in range(self.jobs)]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from onrecord.models import Span
@@ -214,9 +214,17 @@ def _accept(t: Token, how: str, subj: Token | None, settings: ExtractSettings) -
 COPULAS = frozenset("be is are was were been being am 's 're 'm have has had having do does did".split())
 
 
+def _lowest_floor(floors: Thresholds) -> float:
+    """The least cue precision ``_accept`` takes on any path: a verb below it is no cue, whatever its content."""
+    return min(*(getattr(floors, f.name) for f in fields(floors)), 0.3, 0.5)
+
+
 def verb_rule(sent: Sent) -> Iterator[Candidate]:
+    lowest = _lowest_floor(sent.settings.floors)
     for t in sent.span:
         if not t.tag_.startswith("VB") or t.dep_ in ("aux", "auxpass") or t.lower_ in COPULAS:
+            continue
+        if cue_precision(t.text) < lowest:  # cheap, and true of most verbs
             continue
         if sent.quoted(sent.start(t)):
             continue
