@@ -7,6 +7,9 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +117,39 @@ def test_cli_ingest_and_reprocess_take_jobs(tmp_path: Path) -> None:
     assert Store(f"sqlite:///{db}").count("quotes") == quotes
     assert runner.invoke(app, ["ingest", str(EXAMPLES), "--db", str(db), "--jobs", "0"]).exit_code == 2
     assert default_jobs() >= 1
+
+
+_CALLER = """
+from onrecord.quotes.pool import BatchExtractor
+if __name__ == "__main__":
+    ex = BatchExtractor(2, min_confidence=0.5)
+    ex.warm()
+    print(" ".join(str(p) for p in ex._pool._processes), flush=True)
+    import time
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (ended, not yet reaped by its parent) is gone too.
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_workers_end_when_the_process_that_started_them_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "caller.py"
+    script.write_text(_CALLER, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    workers = [int(p) for p in proc.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(p) for p in workers)
+    proc.kill()  # no shutdown, no atexit: as when the machine kills a run for memory
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in workers)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -58,15 +60,28 @@ def extract_batch(
     return [ArticleResult(q, a.extra.get(NOT_EXTRACTED)) for a, q in zip(articles, quotes, strict=True)]
 
 
-def _start_worker() -> None:
+def _start_worker(caller: int) -> None:
     # Each worker is one of N processes on N cores: BLAS threads would only oversubscribe them.
     # These must be set before numpy loads, which is why workers do not preload it.
     for var in _THREAD_VARS:
         os.environ.setdefault(var, "1")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    threading.Thread(target=_exit_with, args=(caller,), daemon=True, name="onrecord-caller-watch").start()
     from .extract import get_nlp
 
     get_nlp()
+
+
+def _exit_with(caller: int, every: float = 2.0) -> None:
+    """End this worker once the process that started it is gone (killed, say), so no worker outlives it."""
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(caller, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # alive, owned by another user
+            pass
 
 
 def _ready() -> int:
@@ -150,7 +165,10 @@ class BatchExtractor:
             import multiprocessing
 
             self._pool = ProcessPoolExecutor(
-                self.jobs, mp_context=multiprocessing.get_context("forkserver"), initializer=_start_worker
+                self.jobs,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
