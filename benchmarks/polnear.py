@@ -2,7 +2,7 @@
 """Score the quote extractor on PolNeAR and time it against the full spaCy pipeline.
 
     python benchmarks/polnear.py --split dev [--limit N] [--no-speed] [--stream 10000]
-                                 [--min-confidence 0.5] [--rounds 3]
+                                 [--min-confidence 0.5] [--rounds 3] [--jobs 2]
 
 Runs ``extract_quotes_batch`` over ``texts/SPLIT/ID.txt`` (each an Article with id=ID and
 no skip ranges), writes predictions JSONL, scores them with
@@ -16,8 +16,9 @@ what ``onrecord extract`` keeps.
 
 Latest dev figures (overlap mode, P / R / F1): cue 68.5 / 52.4 / 59.3, source 74.2 / 74.8 /
 74.5, content 89.4 / 78.8 / 83.8 (direct 95.5 F1, indirect 72.9 F1), whole quote 85.8 / 76.1 /
-80.7, attribution accuracy 88.2%.  Speed on one core: 12.4 articles/s, 2.69x the full
-``en_core_web_sm`` pipeline (best of 3 alternating rounds); peak RSS 372 MB over 10,000
+80.7, attribution accuracy 88.2%.  Speed on one core: 10.6 articles/s, 3.06x the full
+``en_core_web_sm`` pipeline (best of 3 alternating rounds); ``--jobs 2``: 1.74x one process on
+2 cores (the dev split three times over, best of 2 rounds); peak RSS 372 MB over 10,000
 articles streamed from disk.
 """
 
