@@ -103,13 +103,11 @@ def run_parallel(articles: list[Article], jobs: int, batch_size: int = 16) -> fl
         pending: deque = deque()
         for i in range(0, len(articles), batch_size):
             batch = articles[i : i + batch_size]
-            pending.append((batch, ex.submit(batch)))
+            pending.append(ex.submit(batch))
             while len(pending) > ex.max_pending:
-                done, future = pending.popleft()
-                ex.result(future, done)
+                ex.result(pending.popleft())
         while pending:
-            done, future = pending.popleft()
-            ex.result(future, done)
+            ex.result(pending.popleft())
         return time.perf_counter() - t0
 
 

@@ -31,6 +31,8 @@ GERMAN = (
 
 _STORED = {
     "articles": "SELECT id, seq, duplicate_of, similarity, story_id, extra FROM articles ORDER BY seq",
+    # By value: a copy read while its original is being extracted is recorded when the original is stored.
+    "sightings": "SELECT article_id, source_path, source_record FROM sightings ORDER BY article_id, source_path",
     "quotes": "SELECT id, article_id, kind, start, content_spans, cue_spans, source_spans, speakers, confidence, "
     "act, rule, speaker_keys, statement_id FROM quotes ORDER BY id",
 }
@@ -42,13 +44,15 @@ def stored(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def corpus(tmp_path: Path) -> Path:
-    """The demo corpus, the seeds, an article in German and an exact copy of a seed under another name."""
+    """The demo corpus, the seeds, an article in German and exact copies of a seed: one read right after
+    it (its original is still being extracted), one at the end."""
     folder = tmp_path / "in"
     shutil.copytree(EXAMPLES, folder)
     for seed in sorted(SEEDS.glob("*.txt")):
         shutil.copy(seed, folder / f"seed-{seed.name}")
     (folder / "zz-german.txt").write_text(GERMAN, encoding="utf-8")
     first = sorted(SEEDS.glob("*.txt"))[0]
+    shutil.copy(first, folder / f"seed-{first.stem}-copy.txt")
     shutil.copy(first, folder / "zz-copy-of-a-seed.txt")
     return folder
 
@@ -61,9 +65,10 @@ def test_ingest_with_two_jobs_stores_what_one_job_stores_in_the_same_order(tmp_p
         # Batches of 3 put several batches in flight at once, so the workers really run side by side.
         summary = pipeline.ingest([str(folder)], store, jobs=jobs, batch_size=3)
         assert not summary.failed
-        assert summary.exact_duplicates >= 1
-        stores[jobs] = stored(store)
-    one, two = stores[1], stores[2]
+        assert summary.exact_duplicates >= 2
+        stores[jobs] = (stored(store), summary.exact_duplicates, summary.new)
+    assert stores[1][1:] == stores[2][1:]
+    one, two = stores[1][0], stores[2][0]
     assert len(one["articles"]) > 10 and len(one["quotes"]) > 30  # the comparison compares something
     assert one == two
     extras = [json.loads(e) if isinstance(e, str) else e for *_, e in two["articles"]]
@@ -96,7 +101,6 @@ def test_a_worker_that_dies_costs_no_article() -> None:
         assert ex._pool is not None
         for pid in list(ex._pool._processes):  # killed for memory, say
             os.kill(pid, signal.SIGKILL)
-        ex.submit([article_from_text(texts[0])])  # the first batch is extracted here anyway
         batch = [article_from_text(t) for t in texts]
         got = ex.result(ex.submit(batch), batch)
         assert [r.quotes for r in got] == want

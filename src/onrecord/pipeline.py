@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -169,20 +168,29 @@ def ingest(
     dedup = Deduplicator()
     # The deduplicator holds a bounded window: the states of the most recently ingested articles fill it.
     dedup.load(ArticleState.from_row(r) for r in store.dedup_states(recent=dedup.window.max_articles))
-    from onrecord.quotes.pool import ArticleResult, BatchExtractor
+    from onrecord.quotes.pool import ArticleResult, BatchExtractor, Handle
 
     extractor = BatchExtractor(jobs if extract else 1, min_confidence=_floor(None))
     pending: list[tuple[Article, Any]] = []  # read and deduplicated, not yet sent to extraction
-    in_flight: deque[tuple[list[tuple[Article, Any]], Future[list[ArticleResult]] | None]] = deque()
+    in_flight: deque[tuple[list[tuple[Article, Any]], Handle | None]] = deque()
     unstored: set[str] = set()  # ids pending or in flight
+    # Exact copies of an article not stored yet, as (path, record): recorded once it is, so a copy
+    # never makes the run wait for the extraction in flight.
+    copies: dict[str, list[tuple[str | None, int | None]]] = {}
     handled = 0
+
+    def sighting(article_id: str, path: str | None, record: int | None) -> None:
+        if store.add_sighting(article_id, path, record):
+            summary.exact_duplicates += 1
+        else:
+            summary.already_stored += 1
 
     def send() -> None:
         """Hand the pending batch to extraction, then store every batch that may not wait longer."""
         nonlocal pending
         if pending:
-            future = extractor.submit([a for a, _ in pending]) if extract else None
-            in_flight.append((pending, future))
+            handle = extractor.submit([a for a, _ in pending]) if extract else None
+            in_flight.append((pending, handle))
             pending = []
         while len(in_flight) > extractor.max_pending:
             store_batch(*in_flight.popleft())
@@ -192,11 +200,11 @@ def ingest(
         while in_flight:
             store_batch(*in_flight.popleft())
 
-    def store_batch(batch: list[tuple[Article, Any]], future: Future[list[ArticleResult]] | None) -> None:
-        articles = [a for a, _ in batch]
-        results = extractor.result(future, articles) if future is not None else [ArticleResult([], None)] * len(batch)
+    def store_batch(batch: list[tuple[Article, Any]], handle: Handle | None) -> None:
+        results = extractor.result(handle) if handle is not None else [ArticleResult([], None)] * len(batch)
         for (article, res), done in zip(batch, results, strict=True):
             unstored.discard(article.id)
+            later = copies.pop(article.id, [])
             try:
                 stored = store.add_article(
                     article,
@@ -207,10 +215,13 @@ def ingest(
                     signature=res.signature,
                     story_features=res.story_features,
                 )
-            except ArticleRejected as exc:  # this article only; the run goes on
+            except ArticleRejected as exc:  # this article only (and its copies: the same values); the run goes on
                 summary.new -= 1
-                fail(Failure(article.source_path or "-", str(exc), article.source_record))
+                for path, record in [(article.source_path, article.source_record), *later]:
+                    fail(Failure(path or "-", str(exc), record))
                 continue
+            for path, record in later:
+                sighting(article.id, path, record)
             if not stored:  # another writer stored it first: this copy is a sighting
                 summary.new -= 1
                 summary.exact_duplicates += 1
@@ -233,13 +244,11 @@ def ingest(
                 continue
             if progress:
                 progress(handled, item.source_path or "-")
-            if item.id in unstored:
-                store_all()  # store the first copy before recording this one as its duplicate
+            if item.id in unstored:  # a copy of an article on its way to the store
+                copies.setdefault(item.id, []).append((item.source_path, item.source_record))
+                continue
             if store.has_article(item.id):
-                if store.add_sighting(item.id, item.source_path, item.source_record):
-                    summary.exact_duplicates += 1
-                else:
-                    summary.already_stored += 1
+                sighting(item.id, item.source_path, item.source_record)
                 continue
             res = dedup.add(item, normalise_body(item))
             if res.kind == "near":

@@ -88,12 +88,21 @@ def _ready() -> int:
     return os.getpid()
 
 
+@dataclass
+class Handle:
+    """One submitted batch: a worker's future, or None while it is to be extracted in this process."""
+
+    batch: list[Article]
+    future: Future[list[ArticleResult]] | None = None
+
+
 class BatchExtractor:
     """Extracts batches of articles with ``jobs`` processes; ``result`` returns them in submit order.
 
-    With one job, or until a second batch arrives (a small input is not worth starting workers
-    for), batches are extracted here, at submit. A worker that dies (killed for memory, a crash
-    in native code) costs no article: its batches and every later one are extracted here.
+    The first batch is held back until a second one arrives: a small input (one batch) is then
+    extracted here, at ``result``, without starting workers it is not worth starting for; a larger
+    one sends both to the workers. A worker that dies (killed for memory, a crash in native code)
+    costs no article: its batches and every later one are extracted here.
     """
 
     def __init__(self, jobs: int = 1, *, min_confidence: float, settings: ExtractSettings | None = None) -> None:
@@ -102,7 +111,7 @@ class BatchExtractor:
         self.settings = settings
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
-        self._submitted = 0
+        self._held: Handle | None = None  # the first batch, while no second one has come
 
     @property
     def parallel(self) -> bool:
@@ -116,29 +125,36 @@ class BatchExtractor:
     def warm(self) -> None:
         """Start the workers and load their models now (benchmarks time steady work, not start-up);
         from then on every batch goes to them, the first one too."""
-        self._submitted = max(self._submitted, 1)
         if self.parallel:
             pool = self._ensure_pool()
             for f in [pool.submit(_ready) for _ in range(self.jobs)]:
                 f.result()
 
-    def submit(self, batch: list[Article]) -> Future[list[ArticleResult]]:
-        self._submitted += 1
-        if self.parallel and self._submitted > 1:
+    def submit(self, batch: list[Article]) -> Handle:
+        handle = Handle(batch)
+        if not self.parallel:
+            return handle
+        if self._pool is None and self._held is None:
+            self._held = handle
+            return handle
+        held, self._held = self._held, None
+        for h in (held, handle):
+            if h is not None and not self._send(h):
+                break
+        return handle
+
+    def result(self, handle: Handle, batch: list[Article] | None = None) -> list[ArticleResult]:
+        """``handle``'s results, its articles marked as the worker marked them (``batch``: those articles)."""
+        batch = handle.batch if batch is None else batch
+        if self._held is handle:
+            self._held = None
+        results: list[ArticleResult] | None = None
+        if handle.future is not None:
             try:
-                return self._ensure_pool().submit(extract_batch, batch, self.min_confidence, self.settings)
+                results = handle.future.result()
             except BrokenProcessPool:
                 self._give_up_pool()
-        done: Future[list[ArticleResult]] = Future()
-        done.set_result(extract_batch(batch, self.min_confidence, self.settings))
-        return done
-
-    def result(self, future: Future[list[ArticleResult]], batch: list[Article]) -> list[ArticleResult]:
-        """``future``'s results, with ``batch`` (the articles submitted) marked as the worker marked them."""
-        try:
-            results = future.result()
-        except BrokenProcessPool:
-            self._give_up_pool()
+        if results is None:
             results = extract_batch(batch, self.min_confidence, self.settings)
         from .extract import NOT_EXTRACTED
 
@@ -148,6 +164,17 @@ class BatchExtractor:
             else:
                 article.extra[NOT_EXTRACTED] = res.not_extracted
         return results
+
+    def _send(self, handle: Handle) -> bool:
+        """Give ``handle``'s batch to a worker; False (the batch left for this process) once the pool is broken."""
+        if not self.parallel:
+            return False
+        try:
+            handle.future = self._ensure_pool().submit(extract_batch, handle.batch, self.min_confidence, self.settings)
+            return True
+        except BrokenProcessPool:
+            self._give_up_pool()
+            return False
 
     def close(self, *, cancel: bool = False) -> None:
         if self._pool is not None:
@@ -186,12 +213,12 @@ def extract_batches(
 ) -> Iterator[tuple[list[Article], list[ArticleResult]]]:
     """Each batch with its results, in input order, ``jobs`` batches extracted at once."""
     with BatchExtractor(jobs, min_confidence=min_confidence, settings=settings) as ex:
-        pending: deque[tuple[list[Article], Future[list[ArticleResult]]]] = deque()
+        pending: deque[Handle] = deque()
         for batch in batches:
-            pending.append((batch, ex.submit(batch)))
+            pending.append(ex.submit(batch))
             while len(pending) > ex.max_pending:
-                done, future = pending.popleft()
-                yield done, ex.result(future, done)
+                done = pending.popleft()
+                yield done.batch, ex.result(done)
         while pending:
-            done, future = pending.popleft()
-            yield done, ex.result(future, done)
+            done = pending.popleft()
+            yield done.batch, ex.result(done)
