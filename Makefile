@@ -16,7 +16,7 @@ $(VENV)/.setup: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.setup-dev: $(VENV)/.setup
-	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/pip install -q -e '.[dev,bench,spark]'
 	touch $@
 
 setup: $(VENV)/.setup

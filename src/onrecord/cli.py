@@ -40,6 +40,11 @@ speakers_app = typer.Typer(
 roles_app = typer.Typer(help="Roles (title, organisation, person, dates).\n\nExample: onrecord roles import roles.csv")
 app.add_typer(speakers_app, name="speakers")
 app.add_typer(roles_app, name="roles")
+spark_app = typer.Typer(
+    help="The pipeline on Apache Spark (the spark extra).\n\n"
+    "Example: onrecord spark run 'crawl/*.warc.gz' --out tables/ && onrecord spark load tables/ --db news.db"
+)
+app.add_typer(spark_app, name="spark")
 
 # soft_wrap: a failure line stays one line in a log or a pipe (rich would wrap at 80 columns).
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -905,6 +910,89 @@ def serve(
         Multiprocess(config, sockets=[sock]).run()
     except KeyboardInterrupt:
         pass
+
+
+# ---------------------------------------------------------------- spark
+MasterOpt = Annotated[
+    str, typer.Option("--master", help="Spark master: local[N], yarn, k8s://URL, spark://HOST:PORT.")
+]
+
+
+def _spark_ready() -> None:
+    from onrecord.spark.session import spark_unavailable
+
+    reason = spark_unavailable()
+    if reason:
+        raise CliError(reason)
+
+
+@spark_app.command("run")
+def spark_run(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders, globs or Hadoop filesystem URIs (hdfs://, s3a://).")],
+    out: Annotated[str, typer.Option("--out", help="Folder (or URI) for the Parquet tables.")],
+    master: MasterOpt = "local[2]",
+    no_extract: Annotated[bool, typer.Option("--no-extract", help="Deduplicate only; no quote extraction.")] = False,
+    max_bytes: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20_000_000,
+    partitions: Annotated[int | None, typer.Option(min=1, help="Spark partitions (default: 2 per core).")] = None,
+    fmt: TableJsonOpt = "table",
+) -> None:
+    """Read, deduplicate and extract quotes as Spark jobs; write Parquet tables with the store's columns.
+
+    Example: onrecord spark run crawl/ --out tables/ --master local[4]
+    """
+    _check_format(fmt, ("table", "json"))
+    _spark_ready()
+    from onrecord.spark import run
+
+    summary = run(inputs, out, master=master, extract=not no_extract, max_bytes=max_bytes, partitions=partitions)
+    for f in summary.failed:
+        err.print(f"failed: {f}", markup=False)
+    if fmt == "json":
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        rows = [
+            {"what": "files", "n": summary.files},
+            {"what": "articles", "n": summary.articles},
+            {"what": "exact duplicates", "n": summary.exact_duplicates},
+            {"what": "near-duplicates", "n": summary.near_duplicates},
+            {"what": "quotes", "n": summary.quotes},
+            {"what": "failed", "n": len(summary.failed)},
+        ]
+        emit(rows, "table", [("what", "spark run"), ("n", "count")])
+        err.print(f"tables: {summary.out} (load them: onrecord spark load {summary.out} --db DB)")
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+@spark_app.command("load")
+def spark_load(
+    tables: Annotated[str, typer.Argument(help="The --out folder of 'onrecord spark run'.")],
+    db: DbOpt = None,
+    master: MasterOpt = "local[2]",
+    no_link: Annotated[bool, typer.Option("--no-link", help="Skip speaker/statement linking afterwards.")] = False,
+    fmt: TableJsonOpt = "table",
+) -> None:
+    """Load the tables of 'onrecord spark run' into SQLite or PostgreSQL, then link them; loading twice adds nothing.
+
+    Example: onrecord spark load tables/ --db postgresql+psycopg://me@host/news
+    """
+    _check_format(fmt, ("table", "json"))
+    _spark_ready()
+    from onrecord.spark import load
+
+    store = _store(db, create=True)
+    try:
+        summary = load(tables, store, master=master, link=not no_link)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
+    if fmt == "json":
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        emit(
+            [{"what": k.replace("_", " "), "n": v} for k, v in summary.to_dict().items()],
+            "table",
+            [("what", "spark load"), ("n", "count")],
+        )
+        err.print(f"database: {store.url}")
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "article_id",
     "compute_skip_ranges",
     "guess_language",
+    "input_files",
     "normalise_body",
     "parse_date",
     "read_inputs",
@@ -70,6 +71,18 @@ def read_inputs(
     first path that did); files in ``exclude`` are never read (the database being written
     to), nor are SQLite databases found in folders.
     """
+    for path in input_files(paths, exclude=exclude):
+        if isinstance(path, Failure):
+            yield path
+            continue
+        for item in read_path(path, max_bytes=max_bytes, stdin=stdin):
+            yield _one_line_failure(item) if isinstance(item, Failure) else item
+
+
+def input_files(
+    paths: Iterable[str] | str | os.PathLike[str], *, exclude: Iterable[str | os.PathLike[str]] = ()
+) -> Iterator[str | Failure]:
+    """The files ``read_inputs`` reads for ``paths``, in its order (a Failure for a path that gives none)."""
     if isinstance(paths, str | os.PathLike):  # one path, not an iterable of characters
         paths = [os.fspath(paths)]
     paths = [os.fspath(p) for p in paths]
@@ -88,8 +101,7 @@ def read_inputs(
                 if path in named:  # asked for by name: say why nothing comes of it
                     yield Failure(path, "SQLite database, not news input: skipped")
                 continue
-        for item in read_path(path, max_bytes=max_bytes, stdin=stdin):
-            yield _one_line_failure(item) if isinstance(item, Failure) else item
+        yield path
 
 
 def _one_line_failure(failure: Failure) -> Failure:

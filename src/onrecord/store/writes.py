@@ -21,6 +21,16 @@ from onrecord.store.engine import ArticleRejected, StoreBase, _mark_changed, _me
 from onrecord.store.links import write_link_result
 from onrecord.store.rows import jsonable, quote_insert_row
 
+_ARTICLE_KWARGS = ("duplicate_of", "similarity", "story_id", "signature", "story_features")
+
+
+def _article_kwargs(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item.get(k) for k in _ARTICLE_KWARGS}
+
+
+def _article_args(item: dict[str, Any]) -> dict[str, Any]:
+    return {"article": item["article"], "quotes": item.get("quotes", ()), **_article_kwargs(item)}
+
 
 class Writes(StoreBase):
     def has_article(self, article_id: str) -> bool:
@@ -63,12 +73,50 @@ class Writes(StoreBase):
         try:
             with self._write() as conn:
                 return self._add_article(
-                    conn, article, quotes, duplicate_of=duplicate_of, similarity=similarity, story_id=story_id,
-                    signature=signature, story_features=story_features,
+                    conn,
+                    article,
+                    quotes,
+                    duplicate_of=duplicate_of,
+                    similarity=similarity,
+                    story_id=story_id,
+                    signature=signature,
+                    story_features=story_features,
                 )
         except (DataError, IntegrityError) as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
             raise ArticleRejected(f"the database refused article {article.id}: {reason}") from None
+
+    def add_articles(self, items: Sequence[dict[str, Any]]) -> int:
+        """Store many articles in one transaction (a bulk load); returns how many were new.
+
+        Each item holds ``add_article``'s arguments (``article``, ``quotes``, ``duplicate_of``, ...).
+        Should the database refuse one, the batch is stored again one article at a time, so that
+        only the refused one fails (``ArticleRejected``, after the others are stored).
+        """
+        if not items:
+            return 0
+        try:
+            with self._write() as conn:
+                return sum(bool(self._add_article(conn, **_article_args(i))) for i in items)
+        except (DataError, IntegrityError):
+            pass
+        new, rejected = 0, None
+        for item in items:
+            try:
+                new += self.add_article(item["article"], item.get("quotes", ()), **_article_kwargs(item))
+            except ArticleRejected as exc:
+                rejected = rejected or exc
+        if rejected is not None:
+            raise rejected
+        return new
+
+    def add_sightings(self, sightings: Iterable[tuple[str, str | None, int | None]], batch: int = 1000) -> int:
+        """Record (article id, path, record) sightings, many per transaction; returns how many were new."""
+        new, rows = 0, list(sightings)
+        for i in range(0, len(rows), batch):
+            with self._write() as conn:
+                new += sum(self._add_sighting(conn, a, p, r) for a, p, r in rows[i : i + batch])
+        return new
 
     def _add_article(
         self,
@@ -236,9 +284,7 @@ class Writes(StoreBase):
 
     def put_embeddings(self, model: str, rows: Iterable[tuple[str, bytes]]) -> None:
         with self._write() as conn:
-            conn.execute(
-                insert(t.quote_embeddings), [{"quote_id": q, "model": model, "vector": v} for q, v in rows]
-            )
+            conn.execute(insert(t.quote_embeddings), [{"quote_id": q, "model": model, "vector": v} for q, v in rows])
 
 
 # Statements of the ingest hot path, built once: SQLAlchemy then reuses their compiled form.
@@ -264,9 +310,7 @@ _INSERT_ARTICLE_PG = (
     .returning(t.articles.c.id)
 )
 _COUNT_CHANGE = (
-    update(t.meta)
-    .where(t.meta.c.key == "changes")
-    .values(value=cast(cast(t.meta.c.value, Integer) + 1, String))
+    update(t.meta).where(t.meta.c.key == "changes").values(value=cast(cast(t.meta.c.value, Integer) + 1, String))
 )
 
 
