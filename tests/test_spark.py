@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from conftest import EXAMPLES, ROOT, SEEDS
 from onrecord import pipeline
 from onrecord.spark import spark_unavailable
 from onrecord.store import Store
-from test_incremental_link import assert_same_links
+from test_incremental_link import _incremental_store, assert_same_links
 
 REASON = spark_unavailable()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Spark tests need pyspark and Java: {REASON}")
@@ -100,6 +101,13 @@ def test_spark_run_and_load_equal_an_ingest(tmp_path: Path, spark: Any) -> None:
     again = load(str(out), on_spark, spark=spark)
     assert again.new == 0 and again.sightings == 0
     assert rows(on_spark, _ARTICLES) == rows(single, _ARTICLES)
+    # The same tables into PostgreSQL.
+    if os.environ.get("ONRECORD_TEST_PG"):
+        pg = _incremental_store("postgresql", tmp_path)
+        load(str(out), pg, spark=spark)
+        for sql in (_ARTICLES, _SIGHTINGS, _QUOTES):
+            assert rows(pg, sql) == rows(single, sql)
+        assert_same_links(pg, single)
 
 
 def _generate(n: int, out: Path) -> dict:
