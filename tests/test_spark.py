@@ -153,5 +153,7 @@ def test_cli_spark_run_and_load(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["new"] == 2
     assert Store(f"sqlite:///{db}").count("quotes") > 0
+    res = runner.invoke(app, ["spark", "run", str(src), "--out", str(out), "--conf", "no-equals-sign"])
+    assert res.exit_code == 2 and "KEY=VALUE" in res.output
     res = runner.invoke(app, ["spark", "load", str(tmp_path / "nothing"), "--db", str(db)])
     assert res.exit_code == 1 and "not the output of 'onrecord spark run'" in str(res.exception)  # main() prints it

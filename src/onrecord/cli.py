@@ -918,6 +918,21 @@ MasterOpt = Annotated[
 ]
 
 
+ConfOpt = Annotated[
+    list[str] | None, typer.Option("--conf", help="A Spark setting KEY=VALUE (repeatable): spark.executor.cores=4")
+]
+
+
+def _spark_conf(items: list[str] | None) -> dict[str, str]:
+    conf = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--conf")
+        conf[key.strip()] = value
+    return conf
+
+
 def _spark_ready() -> None:
     from onrecord.spark.session import spark_unavailable
 
@@ -934,6 +949,7 @@ def spark_run(
     no_extract: Annotated[bool, typer.Option("--no-extract", help="Deduplicate only; no quote extraction.")] = False,
     max_bytes: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20_000_000,
     partitions: Annotated[int | None, typer.Option(min=1, help="Spark partitions (default: 2 per core).")] = None,
+    conf: ConfOpt = None,
     fmt: TableJsonOpt = "table",
 ) -> None:
     """Read, deduplicate and extract quotes as Spark jobs; write Parquet tables with the store's columns.
@@ -944,7 +960,10 @@ def spark_run(
     _spark_ready()
     from onrecord.spark import run
 
-    summary = run(inputs, out, master=master, extract=not no_extract, max_bytes=max_bytes, partitions=partitions)
+    settings = _spark_conf(conf)
+    summary = run(
+        inputs, out, master=master, extract=not no_extract, max_bytes=max_bytes, partitions=partitions, conf=settings
+    )
     for f in summary.failed:
         err.print(f"failed: {f}", markup=False)
     if fmt == "json":
@@ -969,6 +988,7 @@ def spark_load(
     db: DbOpt = None,
     master: MasterOpt = "local[2]",
     no_link: Annotated[bool, typer.Option("--no-link", help="Skip speaker/statement linking afterwards.")] = False,
+    conf: ConfOpt = None,
     fmt: TableJsonOpt = "table",
 ) -> None:
     """Load the tables of 'onrecord spark run' into SQLite or PostgreSQL, then link them; loading twice adds nothing.
@@ -981,7 +1001,7 @@ def spark_load(
 
     store = _store(db, create=True)
     try:
-        summary = load(tables, store, master=master, link=not no_link)
+        summary = load(tables, store, master=master, link=not no_link, conf=_spark_conf(conf))
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from None
     if fmt == "json":

@@ -271,6 +271,7 @@ def run(
     max_bytes: int = 20_000_000,
     min_confidence: float | None = None,
     partitions: int | None = None,
+    conf: dict[str, str] | None = None,
     spark: Any = None,
 ) -> RunSummary:
     """Read, deduplicate and extract ``inputs`` as Spark jobs; write the Parquet tables under ``out``."""
@@ -282,7 +283,7 @@ def run(
     from .session import session
 
     floor = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
-    spark = spark or session(master, partitions=partitions)
+    spark = spark or session(master, partitions=partitions, conf=conf)
     sc = spark.sparkContext
     parts = partitions or max(2, sc.defaultParallelism)
     files, remote, failed = list_inputs(inputs)
@@ -387,7 +388,14 @@ def _parsed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def load(
-    out: str, store: Store, *, master: str = "local[2]", batch: int = 500, link: bool = True, spark: Any = None
+    out: str,
+    store: Store,
+    *,
+    master: str = "local[2]",
+    batch: int = 500,
+    link: bool = True,
+    conf: dict[str, str] | None = None,
+    spark: Any = None,
 ) -> LoadSummary:
     """Load the tables ``run`` wrote into ``store`` (articles in ``seq`` order, many per transaction),
     then make them searchable and link them. Loading the same tables again adds nothing."""
@@ -397,7 +405,7 @@ def load(
 
     from .session import session
 
-    spark = spark or session(master)
+    spark = spark or session(master, conf=conf)
     base = str(out).rstrip("/")
     local = "://" not in base or base.startswith("file://")
     folder = base.removeprefix("file://")

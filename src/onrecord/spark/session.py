@@ -20,8 +20,11 @@ def spark_unavailable() -> str | None:
     return None
 
 
-def session(master: str = "local[2]", app: str = "onrecord", partitions: int | None = None) -> Any:
-    """A SparkSession for ``master`` (``local[N]``, ``yarn``, ``k8s://…``, ``spark://…``)."""
+def session(
+    master: str = "local[2]", app: str = "onrecord", partitions: int | None = None, conf: dict[str, str] | None = None
+) -> Any:
+    """A SparkSession for ``master`` (``local[N]``, ``yarn``, ``k8s://…``, ``spark://…``); ``conf``: more
+    Spark settings (``spark.archives``, ``spark.executor.instances``, …)."""
     reason = spark_unavailable()
     if reason:
         raise RuntimeError(reason)
@@ -47,6 +50,8 @@ def session(master: str = "local[2]", app: str = "onrecord", partitions: int | N
         builder = builder.config("spark.sql.shuffle.partitions", str(partitions)).config(
             "spark.default.parallelism", str(partitions)
         )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
