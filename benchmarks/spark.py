@@ -69,7 +69,8 @@ def main() -> None:
         _generator()(args.n, corpus)
         for extract in ([True] if args.extract_only else [True, False]):
             for kind, arg in runs:
-                out = Path(tmp) / f"{kind}-{arg}-{int(extract)}"
+                # A folder name without glob characters: Hadoop reads "[1]" as a pattern.
+                out = Path(tmp) / f"{kind}-{''.join(c for c in arg if c.isalnum())}-{int(extract)}"
                 out.mkdir()
                 cmd = [sys.executable, __file__, "--child", kind, arg, str(corpus), str(out), str(int(extract))]
                 proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
