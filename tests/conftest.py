@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,6 +21,19 @@ def seed(prefix: str) -> Path:
     """The seed article whose file name starts with ``prefix`` (e.g. "001")."""
     (path,) = sorted(SEEDS.glob(f"{prefix}_*.txt"))
     return path
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """``benchmarks/<name>.py`` as a module, for tests that reuse its corpus generators."""
+    module_name = f"bench_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses in the module look themselves up here
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ leaves must be the one a full relink leaves, on the demo corpus and on a generat
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -13,11 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from conftest import EXAMPLES, benchmark_module
 from onrecord import pipeline
 from onrecord.store import Store
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "corpus"
 
 _LINKED = {
     "speakers": "SELECT key, name, type, aliases, quote_count, first_seen, last_seen, data FROM speakers ORDER BY key",
@@ -33,12 +30,15 @@ _LINKED = {
 
 
 def _plain(value: Any) -> Any:
-    """JSON as values (SQLite returns it as text, PostgreSQL parsed) and booleans as 0/1, to compare backends."""
+    """JSON as values (SQLite returns it as text, PostgreSQL parsed), booleans as 0/1 and bytea as bytes,
+    to compare backends."""
     if isinstance(value, str) and value[:1] in "[{":
         try:
             return json.loads(value)
         except ValueError:
             return value
+    if isinstance(value, memoryview):
+        return bytes(value)
     return int(value) if isinstance(value, bool) else value
 
 
@@ -57,12 +57,7 @@ def assert_same_links(a: Store, b: Store) -> None:
 
 
 def _synthesise(n_quotes: int, seed: int) -> list:
-    spec = importlib.util.spec_from_file_location("bench_link", ROOT / "benchmarks" / "link.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_link", mod)
-    spec.loader.exec_module(mod)
-    return mod.synthesise(n_quotes, seed=seed)
+    return benchmark_module("link").synthesise(n_quotes, seed=seed)
 
 
 def test_demo_corpus_ingested_in_two_runs_links_as_a_full_relink(tmp_path: Path) -> None:

@@ -5,11 +5,9 @@ so a story there is a near-duplicate group."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +16,11 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, ROOT, SEEDS
+from conftest import EXAMPLES, SEEDS, benchmark_module
 from onrecord import pipeline
 from onrecord.spark import spark_unavailable
 from onrecord.store import Store
-from test_incremental_link import _incremental_store, assert_same_links
+from test_incremental_link import _incremental_store, _plain, assert_same_links
 
 REASON = spark_unavailable()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"Spark tests need pyspark and Java: {REASON}")
@@ -36,15 +34,6 @@ _QUOTES = (
     "FROM quotes ORDER BY id"
 )
 _SIGHTINGS = "SELECT article_id, source_path, source_record FROM sightings ORDER BY article_id, source_path"
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, str) and v[:1] in "[{":
-        try:
-            return json.loads(v)
-        except ValueError:
-            return v
-    return bytes(v) if isinstance(v, memoryview) else v
 
 
 def rows(store: Store, sql: str) -> list[tuple[Any, ...]]:
@@ -111,12 +100,7 @@ def test_spark_run_and_load_equal_an_ingest(tmp_path: Path, spark: Any) -> None:
 
 
 def _generate(n: int, out: Path) -> dict:
-    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "benchmarks" / "ingest.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_ingest", mod)
-    spec.loader.exec_module(mod)
-    return mod.generate(n, out, per_day=100)
+    return benchmark_module("ingest").generate(n, out, per_day=100)
 
 
 def test_near_duplicate_groups_of_a_generated_corpus_equal_an_ingest(tmp_path: Path, spark: Any) -> None:

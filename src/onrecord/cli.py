@@ -85,6 +85,11 @@ def _jobs(jobs: int | None) -> int:
     return jobs or default_jobs()
 
 
+def _count_table(title: str, counts: list[tuple[str, int]]) -> None:
+    """A run's counts as a two-column table, as ingest and spark run print them."""
+    emit([{"what": what, "n": n} for what, n in counts], "table", [("what", title), ("n", "count")])
+
+
 def _filter(filter_type: type[QuoteFilter] | type[ArticleFilter] | type[StatementFilter], /, **raw: Any) -> Any:
     """Options as the read layer's filter; a bad value is a usage error with the message every door gives."""
     try:
@@ -204,18 +209,17 @@ def ingest(
     if fmt == "json":
         print(json.dumps(summary.to_dict(), indent=2))
     else:
-        emit(
+        _count_table(
+            "ingest",
             [
-                {"what": "new articles", "n": summary.new},
-                {"what": "exact duplicates", "n": summary.exact_duplicates},
-                {"what": "near-duplicates", "n": summary.near_duplicates},
-                {"what": "new stories", "n": summary.new_stories},
-                {"what": "already stored", "n": summary.already_stored},
-                {"what": "quotes", "n": summary.quotes},
-                {"what": "failed", "n": len(summary.failed)},
+                ("new articles", summary.new),
+                ("exact duplicates", summary.exact_duplicates),
+                ("near-duplicates", summary.near_duplicates),
+                ("new stories", summary.new_stories),
+                ("already stored", summary.already_stored),
+                ("quotes", summary.quotes),
+                ("failed", len(summary.failed)),
             ],
-            "table",
-            [("what", "ingest"), ("n", "count")],
         )
         err.print(f"{summary.seconds:.1f}s; database: {store.url}")
     raise typer.Exit(1 if summary.failed else 0)
@@ -969,15 +973,17 @@ def spark_run(
     if fmt == "json":
         print(json.dumps(summary.to_dict(), indent=2))
     else:
-        rows = [
-            {"what": "files", "n": summary.files},
-            {"what": "articles", "n": summary.articles},
-            {"what": "exact duplicates", "n": summary.exact_duplicates},
-            {"what": "near-duplicates", "n": summary.near_duplicates},
-            {"what": "quotes", "n": summary.quotes},
-            {"what": "failed", "n": len(summary.failed)},
-        ]
-        emit(rows, "table", [("what", "spark run"), ("n", "count")])
+        _count_table(
+            "spark run",
+            [
+                ("files", summary.files),
+                ("articles", summary.articles),
+                ("exact duplicates", summary.exact_duplicates),
+                ("near-duplicates", summary.near_duplicates),
+                ("quotes", summary.quotes),
+                ("failed", len(summary.failed)),
+            ],
+        )
         err.print(f"tables: {summary.out} (load them: onrecord spark load {summary.out} --db DB)")
     raise typer.Exit(1 if summary.failed else 0)
 

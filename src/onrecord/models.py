@@ -6,7 +6,7 @@ verbatim ``Article.text``; no stage ever rewrites that text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -158,7 +158,25 @@ class Failure:
     reason: str
     record: int | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "record": self.record, "reason": self.reason}
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.record}" if self.record is not None else self.path
         # One line whatever a file name holds: line breaks in names are shown escaped.
         return f"{where}: {self.reason}".replace("\r", "\\r").replace("\n", "\\n")
+
+
+def summary_dict(summary: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A run summary dataclass as JSON: its fields in order, failures as objects, seconds to the millisecond."""
+    out: dict[str, Any] = {}
+    for f in fields(summary):
+        if f.name in skip:
+            continue
+        value = getattr(summary, f.name)
+        if f.name == "failed":
+            value = [failure.to_dict() for failure in value]
+        elif isinstance(value, float):
+            value = round(value, 3)
+        out[f.name] = value
+    return out

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from onrecord.models import Article, Failure, Quote
+from onrecord.models import Article, Failure, Quote, summary_dict
 
 if TYPE_CHECKING:
     from onrecord.quotes.settings import ExtractSettings
@@ -47,16 +47,7 @@ class IngestSummary:
     linked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "new": self.new,
-            "exact_duplicates": self.exact_duplicates,
-            "near_duplicates": self.near_duplicates,
-            "new_stories": self.new_stories,
-            "already_stored": self.already_stored,
-            "quotes": self.quotes,
-            "failed": [{"path": f.path, "record": f.record, "reason": f.reason} for f in self.failed],
-            "seconds": round(self.seconds, 3),
-        }
+        return summary_dict(self, skip=("linked",))
 
 
 def extract_articles(

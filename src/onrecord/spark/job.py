@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from onrecord.models import Article, Failure, Quote
+from onrecord.models import Article, Failure, Quote, summary_dict
 
 if TYPE_CHECKING:
     from onrecord.store import Store
@@ -68,15 +68,7 @@ class RunSummary:
     out: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "files": self.files,
-            "articles": self.articles,
-            "exact_duplicates": self.exact_duplicates,
-            "near_duplicates": self.near_duplicates,
-            "quotes": self.quotes,
-            "failed": [{"path": f.path, "record": f.record, "reason": f.reason} for f in self.failed],
-            "out": self.out,
-        }
+        return summary_dict(self)
 
 
 # ----------------------------------------------------------------------------- stage functions
