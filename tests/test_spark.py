@@ -128,7 +128,7 @@ def test_cli_spark_run_and_load(tmp_path: Path) -> None:
     src.mkdir()
     for seed in sorted(SEEDS.glob("*.txt"))[:2]:
         shutil.copy(seed, src / seed.name)
-    out = tmp_path / "tables"
+    out = tmp_path / "tables[1]"  # Spark reads a path as a Hadoop glob; this one must still be itself
     res = runner.invoke(app, ["spark", "run", str(src), "--out", str(out), "--master", "local[1]", "-f", "json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["articles"] == 2

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -379,6 +380,12 @@ def _parsed(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v) for k, v in row.items()}
 
 
+def _literal(path: str) -> str:
+    """``path`` with Hadoop's glob characters escaped: Spark reads a table path as a glob, so a folder
+    named ``run[1]`` would match ``run1`` instead."""
+    return re.sub(r"([\\\[\]{}*?])", r"\\\1", path)
+
+
 def load(
     out: str,
     store: Store,
@@ -404,8 +411,9 @@ def load(
     missing = [t for t in ("articles", "quotes", "sightings") if local and not os.path.exists(f"{folder}/{t}")]
     if missing:
         raise FileNotFoundError(f"{base}: not the output of 'onrecord spark run' (no {', '.join(missing)} table)")
-    arts = spark.read.parquet(f"{base}/articles")
-    quotes = spark.read.parquet(f"{base}/quotes")
+    table = _literal(base)
+    arts = spark.read.parquet(f"{table}/articles")
+    quotes = spark.read.parquet(f"{table}/quotes")
     grouped = quotes.groupBy("article_id").agg(F.collect_list(F.struct(*quotes.columns)).alias("_quotes"))
     joined = arts.join(grouped, arts["id"] == grouped["article_id"], "left").drop("article_id").orderBy("seq")
     summary = LoadSummary()
@@ -429,7 +437,7 @@ def load(
             flush()
     flush()
     sightings = [(r["article_id"], r["source_path"], r["source_record"]) for r in
-                 spark.read.parquet(f"{base}/sightings").toLocalIterator()]  # fmt: skip
+                 spark.read.parquet(f"{table}/sightings").toLocalIterator()]  # fmt: skip
     summary.sightings = store.add_sightings(sightings)
     store.refresh_search_index()
     if link:
