@@ -134,3 +134,41 @@ def test_title_matching_respects_rank() -> None:
     assert title_matches("nato assistant secretary general", entry)
     assert title_matches("assistant secretary general", entry)
     assert not title_matches("nato secretary general", entry)
+
+
+def test_a_headline_in_title_case_does_not_lengthen_a_name() -> None:
+    from onrecord.quotes.names import headline_lines, person_registry
+
+    text = (
+        "Hillary Clinton Goes After Donald Trump As The New Mitt Romney\n\n"
+        "Clinton attacked her opponent on Monday. Trump answered that evening, and Mitt Romney said nothing."
+    )
+    assert headline_lines(text) == [(0, text.index("\n"))]
+    names = [e.name for e in person_registry(text)]
+    assert "Hillary Clinton" in names and not any("Goes" in n for n in names)
+    plain = "Hillary Clinton met Donald Trump and Bernie Sanders in New York on Monday."
+    assert headline_lines(plain) == [] and [e.name for e in person_registry(plain)][:3] == [
+        "Hillary Clinton", "Donald Trump", "Bernie Sanders"
+    ]  # fmt: skip
+
+
+def test_a_sentence_opening_word_is_not_part_of_a_name() -> None:
+    from onrecord.quotes.names import person_registry
+
+    text = "The primary was close. Had Bernie Sanders won Iowa, the race would have changed, had he?"
+    assert [e.name for e in person_registry(text)] == ["Bernie Sanders"]
+
+
+def test_a_description_refers_back_to_a_person_not_to_its_adjective() -> None:
+    from onrecord.quotes import extract_quotes
+
+    text = (
+        "Hillary Clinton spoke in Ohio on Monday about the economy and the jobs of the future.\n\n"
+        '"We are going to build an economy that works for everyone," the Democratic front-runner said.\n\n'
+        '"The water supply will be restored by Friday at the latest," the town said in a statement.\n'
+    )
+    by_source = {q.source.text: q.speakers[0] for q in extract_quotes(Article(id="d", text=text)) if q.source}
+    ref = by_source["the Democratic front-runner"]
+    assert ref.name == "Hillary Clinton" and ref.resolved_via == "nominal"
+    assert any("refers back" in step for step in ref.chain)
+    assert by_source["the town"].name != "Hillary Clinton"  # a place is not a person's description

@@ -16,6 +16,7 @@ from functools import lru_cache
 from onrecord.models import Article, Span, SpeakerRef
 
 from . import names as N
+from .confidence import AGENT_SUFFIXES
 
 _SENT_END_RE = re.compile(r"[.!?][\"\u201d\u2019]?\s")
 _SPLIT_AND_RE = re.compile(r"\s+and\s+|\s*&\s*")
@@ -448,21 +449,8 @@ def _pronoun(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
         return None
     chain = [f'"{m.text}"']
     if low in ("he", "she", "him", "her"):
-        prev = a.history.last(
-            m.span.start,
-            lambda refs: len(refs) == 1 and (refs[0].type == "person" or refs[0].resolved_via == "agent"),
-        )
-        named = a.last_person_named(m.span.start)
-        if prev and (named is None or named.span.start <= prev[0] or named.name == prev[1][0].name):
-            pos, refs = prev
-            n = a.sentences_between(pos, m.span.start)
-            chain.append(f"{refs[0].name} (quoted {n} sentence{'s' if n != 1 else ''} earlier)")
-            return SpeakerRef(refs[0].name, refs[0].type, "pronoun", [m.span], 0.85, chain)
-        if named:
-            n = a.sentences_between(named.span.end, m.span.start)
-            chain.append(f"{named.name} (named {n} sentence{'s' if n != 1 else ''} earlier)")
-            return SpeakerRef(named.name, "person", "pronoun", [m.span, named.span], 0.7, chain)
-        return SpeakerRef(m.text, "person", "pronoun", [m.span], 0.2, chain + ["(no antecedent)"])
+        ref = _person_before(a, m, "pronoun", 1.0)
+        return ref or SpeakerRef(m.text, "person", "pronoun", [m.span], 0.2, chain + ["(no antecedent)"])
     if low == "it":  # an organisation quoted before ("Microsoft said … it added")
         org = a.history.last(m.span.start, lambda refs: len(refs) == 1 and refs[0].type == "organisation")
         if org:
@@ -474,6 +462,71 @@ def _pronoun(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
         chain.append(" and ".join(r.name for r in refs) + " (quoted earlier)")
         return SpeakerRef(" and ".join(r.name for r in refs), refs[0].type, "pronoun", [m.span], 0.5, chain)
     return SpeakerRef(m.text, "unknown", "pronoun", [m.span], 0.2, chain + ["(no antecedent)"])
+
+
+UNRESOLVED_TITLE = 0.3  # the confidence of a title no person in the text holds
+
+
+def _person_before(a: Attributor, m: Mention, via: str, weight: float) -> SpeakerRef | None:
+    """The person a pronoun or a definite description refers back to: the one quoted last, unless
+    another person was named since (then that one)."""
+    chain = [f'"{m.text}"']
+    prev = a.history.last(
+        m.span.start,
+        lambda refs: len(refs) == 1 and (refs[0].type == "person" or refs[0].resolved_via == "agent")
+        # a description names a role, so a one-word name never given in full ("the Kremlin") is no antecedent
+        and (via != "nominal" or refs[0].confidence > 0.8 or refs[0].resolved_via != "name"),
+    )
+    named = a.last_person_named(m.span.start)
+    if prev and (named is None or named.span.start <= prev[0] or named.name == prev[1][0].name):
+        pos, refs = prev
+        n = a.sentences_between(pos, m.span.start)
+        chain.append(f"{refs[0].name} (quoted {n} sentence{'s' if n != 1 else ''} earlier)")
+        return SpeakerRef(refs[0].name, refs[0].type, via, [m.span], round(0.85 * weight, 3), chain)
+    if named:
+        n = a.sentences_between(named.span.end, m.span.start)
+        chain.append(f"{named.name} (named {n} sentence{'s' if n != 1 else ''} earlier)")
+        return SpeakerRef(named.name, "person", via, [m.span, named.span], round(0.7 * weight, 3), chain)
+    return None
+
+
+def _is_description(a: Attributor, m: Mention) -> bool:
+    """ "the Democratic front-runner", "the presumptive Republican nominee", "the Wisconsin
+    Republican": a definite noun phrase that names no person the text knows; its capitalised
+    words are modifiers (a person's name takes no article)."""
+    ws = [w for w in m.words if w.text[0].isalpha()]
+    if len(ws) < 2 or ws[0].lower != "the":
+        return False
+    h = _head_index(m.words)
+    if h < 0 or N.name_runs(m.words[h + 1 :]):
+        return False
+    head = m.words[h]
+    if head.lower in N.ORG_NOUNS or head.lower.rstrip("s") in DOCUMENT_NOUNS:
+        return False  # "the Clinton campaign", "the report": an organisation or a document
+    cls = N.word_class(head)
+    if cls == "T":
+        return True
+    if cls == "L":  # a person by its ending: "the front-runner", "the nominee", "the candidate"
+        last = head.lower.split("-")[-1]
+        return last.endswith(AGENT_SUFFIXES + ("ee", "ate"))
+    # "the Wisconsin Republican": a capitalised head the text also writes as a plural is a common
+    # noun ("Republicans"), not a surname
+    return cls == "N" and N.written_as_word(a.text, head.text + "s") and a.registry_entry_within(m.span) is None
+
+
+def _description(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
+    """A definite description of a person: the holder of the title it names, else the person the
+    text quoted or named just before."""
+    if not _is_description(a, m):
+        return None
+    titled = _title(a, m, at)
+    if titled is not None:
+        return titled  # a title: its holder, here or (by date, across articles) at linking
+    ref = _person_before(a, m, "nominal", 0.8)
+    if ref is not None:
+        ref.chain.insert(1, "(a description: the person the text refers back to)")
+        return ref
+    return _nominal(a, m, at)
 
 
 def _head_index(ws: list[N.Word]) -> int:
@@ -622,7 +675,8 @@ def _title(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     if entry:
         chain = [f'"{m.text}"', f'{entry.name} (named as "{N.display_title(entry.title)}")']
         return SpeakerRef(entry.name, "person", "title", [m.span, entry.span], 0.85, chain)
-    return SpeakerRef(N.display_title(norm), "person", "title", [m.span], 0.3, [f'"{m.text}"', "(unresolved title)"])
+    chain = [f'"{m.text}"', "(unresolved title)"]
+    return SpeakerRef(N.display_title(norm), "person", "title", [m.span], UNRESOLVED_TITLE, chain)
 
 
 def _nominal(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
@@ -637,5 +691,5 @@ def _nominal(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
 DOCUMENT_NOUNS = frozenset("report study paper survey analysis poll review audit".split())
 
 RESOLVERS: list[Resolver] = [
-    _pronoun, _document, _known_organisation, _full_name, _organisation, _name, _title, _nominal
+    _pronoun, _document, _known_organisation, _description, _full_name, _organisation, _name, _title, _nominal
 ]

@@ -281,6 +281,7 @@ def person_registry(text: str, start: int = 0, end: int | None = None) -> list[P
     ws = words(text, start, end)
     classes = [word_class(w) for w in ws]
     out: list[PersonEntry] = []
+    headlines: list[tuple[int, int]] | None = None  # found when a name run needs them
     for i, j in name_runs(ws):
         if j - i < 2:
             continue
@@ -294,11 +295,87 @@ def person_registry(text: str, start: int = 0, end: int | None = None) -> list[P
             continue  # "in São Paulo", "from Mato Grosso": a place
         if _quoted_word(text, ws, i, j):
             continue  # "“Parasite” director": a title in quotation marks
+        if _sentence_start(text, ws, i) and written_as_word(text, ws[i].lower):
+            i += 1  # "Had Sanders won …": a sentence's first word is capitalised whatever it is
+            if j - i < 2:
+                continue
+        if headlines is None:
+            headlines = headline_lines(text, start, end)
+        if headlines and _inside(ws[i].start, headlines):
+            j = _headline_name_end(text, ws, i, j, headlines)
+            if j - i < 2:
+                continue
         name = text[ws[i].start : ws[j - 1].end]
         rng = _title_before(text, ws, i, classes) or _title_after(ws, j, classes)
         title = normalise_title(text[ws[rng[0]].start : ws[rng[1] - 1].end]) if rng else ""
         out.append(PersonEntry(name, Span(ws[i].start, ws[j - 1].end), title))
     return out
+
+
+_LINE = re.compile(r"[^\n]+")
+_LINE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def headline_lines(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Lines in headline case ("Clinton Goes After Trump As The New Romney"): there every word is
+    capitalised, so a run of capitalised words is not a name by itself. A line is in headline case
+    when, after its first word, at least two capitalised words are function words or words the
+    text also writes in lower case."""
+    out = []
+    lower_words: set[str] | None = None
+    for m in _LINE.finditer(text, start, len(text) if end is None else end):
+        ws = _LINE_WORD.findall(m.group())
+        caps = [w for w in ws[1:] if w[0].isupper() and not w.isupper()]
+        if len(caps) < 3 or len(caps) < 0.6 * (len(ws) - 1):
+            continue
+        if lower_words is None:
+            lower_words = {w for w in _LINE_WORD.findall(text) if w.islower()}
+        common = sum(1 for w in caps if w.lower() in FUNCTION_WORDS or w.lower() in lower_words)
+        if common >= 2:
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in ranges)
+
+
+def _headline_name_end(text: str, ws: list[Word], i: int, j: int, headlines: list[tuple[int, int]]) -> int:
+    """Where a name run in a headline really ends: its longest start (two words or more) that the
+    text also writes outside headlines, else before the first word the text writes in lower case
+    or does not write outside headlines at all ("Hillary Clinton Goes After" -> "Hillary Clinton")."""
+    for k in range(j, i + 1, -1):
+        form = text[ws[i].start : ws[k - 1].end]
+        pos = text.find(form)
+        while pos >= 0:
+            if not _inside(pos, headlines):
+                return k
+            pos = text.find(form, pos + 1)
+    for k in range(i + 1, j):
+        w = ws[k].text
+        if w.lower() in FUNCTION_WORDS or written_as_word(text, w.lower()) or not _outside(text, w, headlines):
+            return k
+    return j
+
+
+def _sentence_start(text: str, ws: list[Word], i: int) -> bool:
+    """The word opens a sentence or a line (after . ! ? or a line break, quotation marks aside)."""
+    k = i - 1
+    while k >= 0 and ws[k].text in _MARKS:
+        k -= 1
+    if k < 0:
+        return True
+    return ws[k].text in (".", "!", "?") or "\n" in text[ws[k].end : ws[i].start]
+
+
+def written_as_word(text: str, form: str) -> bool:
+    """``form`` occurs in ``text`` as a word of its own."""
+    return re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text) is not None
+
+
+def _outside(text: str, form: str, headlines: list[tuple[int, int]]) -> bool:
+    """``form`` occurs as a word of its own somewhere outside the headline lines."""
+    return any(not _inside(m.start(), headlines) for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text))
 
 
 def appositive_titles(text: str, people: list[PersonEntry]) -> list[PersonEntry]:
