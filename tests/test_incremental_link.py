@@ -231,20 +231,21 @@ def test_statement_clusters_from_the_cache_compare_only_quotes_near_new_ones(mon
 
     old = _items(120)  # one speaker over a year: many two-week buckets
     cache = _DictCache()
-    assert _partition(statements.cluster(old, cache=cache), old) == _partition(statements.cluster(old), old)
+    full = statements.cluster(old).labels
+    assert _partition(statements.cluster(old, cache=cache).labels, old) == _partition(full, old)
     compared: list[str] = []
-    real = statements.similar_lexical
+    real = statements.pair_features
 
-    def counting(a, b, p):  # type: ignore[no-untyped-def]
+    def counting(a, b, cosine):  # type: ignore[no-untyped-def]
         compared.extend([a.quote_id, b.quote_id])
-        return real(a, b, p)
+        return real(a, b, cosine)
 
-    monkeypatch.setattr(statements, "similar_lexical", counting)
+    monkeypatch.setattr(statements, "pair_features", counting)
     new = _items(4, start_day=150)  # four new quotes in late May
     everything = old + new
     got = statements.cluster(everything, cache=cache)
     assert compared and set(compared) <= {it.quote_id for it in everything}
     days = {it.quote_id: it.date for it in everything}
     assert all("2023-04-15" <= days[q] <= "2023-07-15" for q in compared)  # only near the new ones
-    monkeypatch.setattr(statements, "similar_lexical", real)
-    assert _partition(got, everything) == _partition(statements.cluster(everything), everything)
+    monkeypatch.setattr(statements, "pair_features", real)
+    assert _partition(got.labels, everything) == _partition(statements.cluster(everything).labels, everything)

@@ -136,7 +136,9 @@ class _TranslationEmbedder:
 
 def test_embedder_matches_what_words_alone_miss() -> None:
     a = _report("a", "2024-03-01", QUOTE)
-    b = _report("b", "2024-03-01", "Crimea's seizure is something the allies shall not recognise")
+    # A translation sharing some words: below the link threshold on words alone, above it with a
+    # sentence embedding that puts the two together.
+    b = _report("b", "2024-03-01", "Crimea's seizure will never be accepted by the allies, who keep backing Kyiv")
     assert all(len(s.reports) == 1 for s in link_corpus([a, b], with_topics=False).statements)
     st = _one(link_corpus([a, b], with_topics=False, embedder=_TranslationEmbedder()))
     assert st.drift
@@ -154,3 +156,41 @@ def test_minilm_embedder_offline() -> None:
     )
     assert vecs.shape == (3, 384)
     assert float(vecs[0] @ vecs[1]) > 0.8 > float(vecs[0] @ vecs[2])
+
+
+def test_no_chain_of_near_matches_merges_remarks_that_do_not_match() -> None:
+    """A report that strings two remarks together matches each; the two remarks stay apart."""
+    from onrecord.speakers.statements import ClusterParams as Params
+    from onrecord.speakers.statements import cluster, model_for, pair_features
+
+    first = "We will never accept the annexation of Crimea by Russia under any circumstances"
+    second = "The alliance will double its spending on air defence for the eastern flank next year"
+    both = f"{first}, and {second}"
+    items = [Item(q, "rutte", "2024-03-01", t, words=content_words(t)) for q, t in
+             (("a", first), ("ab", both), ("b", second))]  # fmt: skip
+    model, params = model_for(None), Params()
+    prob = {(i, j): model.probability(pair_features(items[i], items[j], None)) for i, j in ((0, 1), (1, 2), (0, 2))}
+    assert prob[(0, 1)] >= params.link and prob[(1, 2)] >= params.link > prob[(0, 2)]  # a chain single-link would take
+    found = cluster(items, params)
+    assert found.labels[0] != found.labels[2]
+    groups = {lab for lab in found.labels}
+    assert len(groups) == 2  # the combined report joins one of them, not both
+
+
+def test_each_statement_says_how_surely_its_reports_were_joined() -> None:
+    st = _one(link_corpus([_report("a", "2024-03-02", QUOTE), _report("b", "2024-03-01", QUOTE)], with_topics=False))
+    assert st.confidence is not None and st.confidence > 0.9
+    later = next(r for r in st.reports if not r.is_earliest)
+    assert later.link_score == st.confidence and {"crimea", "annexation", "ukraine"} <= set(later.shared_words)
+    alone = link_corpus([_report("c", "2024-03-01", QUOTE)], with_topics=False).statements[0]
+    assert alone.confidence is None and alone.reports[0].link_score is None
+
+
+def test_drift_is_flagged_only_above_the_confidence() -> None:
+    edited = "We will never accept the illegal annexation of Crimea and we will continue supporting Ukraine"
+    corpus = [_report("a", "2024-03-01", QUOTE), _report("b", "2024-03-02", edited)]
+    st = _one(link_corpus(corpus, with_topics=False))
+    assert st.drift and st.confidence is not None
+    strict = ClusterParams(drift_confidence=min(1.0, st.confidence + 0.01))
+    unsure = _one(link_corpus(corpus, with_topics=False, params=strict))
+    assert not unsure.drift and unsure.diff == [] and len(unsure.reports) == 2

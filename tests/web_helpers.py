@@ -63,6 +63,7 @@ class Statement:
     reports: list[Report]
     drift: bool = False
     diff: list[Any] = field(default_factory=list)
+    confidence: float | None = None
 
 
 @dataclass

@@ -730,19 +730,24 @@ def statement(
     if fmt == "json":
         print(json.dumps(st, ensure_ascii=False, indent=2, default=str))
         return
+    confidence = st.get("confidence")
     print_kv(
         [("statement", st["id"]), ("speaker", st["speaker_name"]), ("date", st["date"]),
-         ("drift", "yes: outlets quote different wording" if st["drift"] else "no")]
-    )
+         ("drift", "yes: outlets quote different wording" if st["drift"] else "no"),
+         ("confidence", f"{confidence:.2f} (mean P that two reports are one remark)" if confidence is not None
+          else "one report")]
+    )  # fmt: skip
     emit(
         [
-            r | {"earliest": "*" if r.get("is_earliest") else "", "wording": r.get("text")}
+            r | {"earliest": "*" if r.get("is_earliest") else "", "wording": r.get("text"),
+                 "why": "" if r.get("is_earliest") or r.get("link_score") is None
+                 else f"{r['link_score']:.2f}: " + ", ".join(r.get("shared_words") or [])}
             for r in st["reports"]
         ],
         "table",
         [("earliest", "first"), ("outlet", "outlet"), ("article_date", "article date"), ("said_date", "said"),
-         ("kind", "kind"), ("article_id", "article"), ("wording", "wording")],
-    )
+         ("kind", "kind"), ("article_id", "article"), ("wording", "wording"), ("why", "why joined")],
+    )  # fmt: skip
     from onrecord.output import render_variant_diffs
 
     if st["drift"] and st.get("diff"):

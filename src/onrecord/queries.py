@@ -260,6 +260,7 @@ class StatementRow(TypedDict, total=False):
     text: str
     diff: list[dict[str, Any]] | None
     reports: list[dict[str, Any]]
+    confidence: float | None  # mean P(same) over its pairs of reports; None when reported once
 
 
 class ArticleRow(TypedDict, total=False):

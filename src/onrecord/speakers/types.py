@@ -93,6 +93,8 @@ class StatementReport:
     text: str
     kind: str
     is_earliest: bool = False
+    link_score: float | None = None  # mean P(same statement) with the other reports (None: reported once)
+    shared_words: list[str] = field(default_factory=list)  # content words it shares with the earliest report
 
 
 @dataclass
@@ -103,6 +105,7 @@ class Statement:
     drift: bool = False  # quoted wordings differ between reports
     diff: list[VariantDiff] = field(default_factory=list)
     said_date: str | None = None  # the earliest report's said date (else article date)
+    confidence: float | None = None  # mean P(same) over its pairs of reports (None: reported once)
 
 
 @dataclass

@@ -265,6 +265,7 @@ def _statement_row(st: Any, names: dict[str, str]) -> dict[str, Any]:
         "text": earliest.get("text", ""),
         "diff": _plain(st.diff),
         "reports": reports,
+        "confidence": st.confidence,
     }
 
 

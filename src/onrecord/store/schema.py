@@ -169,6 +169,7 @@ statements = Table(
     Column("diff", NullableJSON),
     Column("reports", JSON, nullable=False),
     Column("digest", String(32)),  # of the row as linking wrote it (v9)
+    Column("confidence", Float),  # mean P(same statement) over its pairs of reports (v10); None: one report
 )
 Index("ix_statements_speaker", statements.c.speaker_key)
 
@@ -407,6 +408,18 @@ def _v9_link_digests(conn: Connection) -> None:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} VARCHAR(32)"))
 
 
+# v10: statements carry how surely their reports were joined (the pair model's mean probability).
+def _v10_statement_confidence(conn: Connection) -> None:
+    if "confidence" not in {c["name"] for c in inspect(conn).get_columns("statements")}:  # v1 creates it
+        conn.execute(text("ALTER TABLE statements ADD COLUMN confidence FLOAT"))
+    # Statements linked by the older clusterer have no confidence: the next ingest or relink links again.
+    if conn.execute(text("SELECT count(*) FROM statements")).scalar_one():
+        values = dict(conn.execute(text("SELECT key, value FROM meta WHERE key IN ('changes', 'linked')")).all())
+        due = max(int(values.get("changes") or 0), int(values.get("linked") or 0)) + 1
+        conn.execute(text("DELETE FROM meta WHERE key = 'changes'"))
+        conn.execute(text("INSERT INTO meta (key, value) VALUES ('changes', :v)"), {"v": str(due)})
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_create,
     _v2_quote_embeddings,
@@ -417,5 +430,6 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v7_read_indexes,
     _v8_pg_fulltext,
     _v9_link_digests,
+    _v10_statement_confidence,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
