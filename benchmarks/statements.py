@@ -120,12 +120,40 @@ def candidates() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--embeddings", action="store_true", help="also match by MiniLM cosine (needs the extra)")
-    ap.add_argument("--candidates", action="store_true", help="print the labelled same-statement pairs")
+    ap.add_argument("--embeddings", action="store_true", help="also run with MiniLM (needs the embeddings extra)")
+    ap.add_argument("--split", default="both", choices=["tuning", "held-out", "both"], help="which labelled split")
+    ap.add_argument("--legacy", action="store_true", help="the older gold-span set (polnear_statements.jsonl)")
+    ap.add_argument("--candidates", action="store_true", help="legacy set: print its same-statement pairs")
+    ap.add_argument("--make-candidates", metavar="OUT", help="write the candidate pairs the labels were drawn from")
+    ap.add_argument("--errors", metavar="FILE", help="write every false and missed pair with both texts")
+    ap.add_argument("--jobs", type=int, default=2, help="extraction processes for the end-to-end run")
+    ap.add_argument("--link", type=float, nargs="*", help="average-link thresholds to try (default: the library's)")
+    ap.add_argument("--fit", action="store_true", help="fit the pair models on the tuning split and print them")
     args = ap.parse_args()
+    if args.fit:
+        from _statement_pairs import fit
+
+        fit(POLNEAR, args.jobs, args.embeddings)
+        return
+    if args.make_candidates:
+        from _statement_pairs import write_candidates
+
+        write_candidates(Path(args.make_candidates), POLNEAR)
+        return
     if args.candidates:
         candidates()
         return
+    if args.legacy:
+        legacy(args.embeddings)
+        return
+    from _statement_pairs import run_end_to_end
+
+    run_end_to_end(
+        args.split, POLNEAR, embeddings=args.embeddings, errors=args.errors, jobs=args.jobs, links=args.link
+    )
+
+
+def legacy(embeddings: bool) -> None:
     rows = load_rows()
     multi = sum(1 for n in _sizes(rows).values() if n > 1)
     print(
@@ -133,7 +161,7 @@ def main() -> None:
         f"({multi} reported more than once), {len({r['speaker'] for r in rows})} speakers"
     )
     runs = [("lexical (default)", None)]
-    if args.embeddings:
+    if embeddings:
         from onrecord.speakers.embeddings import MiniLMEmbedder, available
 
         if available():
