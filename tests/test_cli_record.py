@@ -177,3 +177,27 @@ def test_corrections_and_roles_survive_reprocess(tmp_path: Path, seeds_dir: Path
     proc = run("roles", "import", str(bad), db=db)
     assert proc.returncode == 1 and "bad.csv:2" in proc.stderr
     assert run("speakers", "merge", "Jens Stoltenberg", "No Such Person", db=db).returncode == 1
+
+
+def test_a_statement_split_survives_relink_and_reprocess(tmp_path: Path, seeds_dir: Path) -> None:
+    db = tmp_path / "s.db"
+    assert run("ingest", str(seeds_dir), db=db).returncode == 0
+    threat = next(st for st in as_json(run("statements", "--drift", "--format", "json", db=db))  # type: ignore[union-attr]
+                  if any("immediate threat" in r["text"] for r in st["reports"]))  # fmt: skip
+    assert threat["confidence"] is not None and len(threat["reports"]) >= 2
+    off = next(r["quote_id"] for r in threat["reports"] if "immediate threat" in r["text"])
+    wrong = run("statement-split", threat["id"], "no-such-quote", db=db)
+    assert wrong.returncode == 1 and "is not a report of statement" in wrong.stderr
+    assert run("statement-split", threat["id"][:10], off, db=db).returncode == 0
+
+    def alone() -> bool:
+        for st in as_json(run("statements", "--format", "json", "-n", "1000", db=db)):  # type: ignore[union-attr]
+            if any(r["quote_id"] == off for r in st["reports"]):
+                return len(st["reports"]) == 1
+        return False
+
+    assert alone()
+    assert run("relink", "--full", db=db).returncode == 0
+    assert alone()
+    assert run("reprocess", db=db).returncode == 0
+    assert alone()

@@ -138,7 +138,7 @@ def test_embedder_matches_what_words_alone_miss() -> None:
     a = _report("a", "2024-03-01", QUOTE)
     # A translation sharing some words: below the link threshold on words alone, above it with a
     # sentence embedding that puts the two together.
-    b = _report("b", "2024-03-01", "Crimea's seizure will never be accepted by the allies, who keep backing Kyiv")
+    b = _report("b", "2024-03-01", "Crimea's seizure is something the allies shall never recognise")
     assert all(len(s.reports) == 1 for s in link_corpus([a, b], with_topics=False).statements)
     st = _one(link_corpus([a, b], with_topics=False, embedder=_TranslationEmbedder()))
     assert st.drift
@@ -194,3 +194,14 @@ def test_drift_is_flagged_only_above_the_confidence() -> None:
     strict = ClusterParams(drift_confidence=min(1.0, st.confidence + 0.01))
     unsure = _one(link_corpus(corpus, with_topics=False, params=strict))
     assert not unsure.drift and unsure.diff == [] and len(unsure.reports) == 2
+
+
+def test_a_report_split_off_by_a_reader_stays_apart() -> None:
+    from onrecord.speakers import Corrections
+
+    corpus = [_report("a", "2024-03-01", QUOTE), _report("b", "2024-03-02", QUOTE), _report("c", "2024-03-02", QUOTE)]
+    assert len(_one(link_corpus(corpus, with_topics=False)).reports) == 3
+    split = link_corpus(corpus, with_topics=False, corrections=Corrections(detached=["b-q0"]))
+    st = _one(split)
+    assert {r.quote_id for r in st.reports} == {"a-q0", "c-q0"}
+    assert split.quote_statement["b-q0"] not in {split.quote_statement["a-q0"]}

@@ -755,6 +755,31 @@ def statement(
         Console(highlight=False).print(render_variant_diffs(st["diff"]), markup=False)
 
 
+@app.command("statement-split")
+def statement_split(
+    statement_id: Annotated[str, typer.Argument(help="Statement id (or a unique prefix).")],
+    quote_id: Annotated[str, typer.Argument(help="The report (quote id) that is another remark.")],
+    db: DbOpt = None,
+) -> None:
+    """Split a report off a statement it was wrongly joined to; kept as a correction and applied on
+    every relink. Example: onrecord statement-split st_269a0b1 3f2a9c0e-q4"""
+    from onrecord.pipeline import relink
+
+    store = _store(db, link_notice=False)
+    st = store.get_statement(statement_id)
+    if st is None:
+        raise CliError(f"no single statement with id {statement_id!r}")
+    reports = [str(r.get("quote_id")) for r in st["reports"]]
+    if quote_id not in reports:
+        listed = ", ".join(reports)
+        raise CliError(f"quote {quote_id!r} is not a report of statement {st['id']} (its reports: {listed})")
+    if len(reports) < 2:
+        raise CliError(f"statement {st['id']} has one report: nothing to split")
+    store.add_correction("detach", quote=quote_id)
+    relink(store)
+    err.print(f"{quote_id} split off {st['id']}; it is its own statement now, and stays so on every relink")
+
+
 # --------------------------------------------------------------- timeline
 @app.command()
 def timeline(

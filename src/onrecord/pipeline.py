@@ -279,6 +279,8 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
             corrections.splits.append((a["speaker"], a["alias"]))
         elif c["op"] == "rename":
             corrections.renames.append((a["speaker"], a["name"]))
+        elif c["op"] == "detach":
+            corrections.detached.append(a["quote"])
     imported = [
         RoleRecord(
             title=r["title"],

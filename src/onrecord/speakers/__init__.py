@@ -156,7 +156,8 @@ def _link_corpus(
         for q in qs
     }
     block_cache = caches(cluster_kind(params, embedder)) if caches is not None else None
-    statements = build_statements(corpus, quote_speakers, info, embedder, params, block_cache)
+    detached = frozenset(corrections.detached) if corrections is not None else frozenset()
+    statements = build_statements(corpus, quote_speakers, info, embedder, params, block_cache, detached)
     return LinkResult(
         speakers=speakers,
         quote_speakers=quote_speakers,
@@ -485,7 +486,10 @@ def build_statements(
     embedder: Embedder | None = None,
     params: ClusterParams | None = None,
     cache: DerivedCache | None = None,
+    detached: frozenset[str] = frozenset(),
 ) -> list[Statement]:
+    """One speaker's reports of one remark grouped into statements; ``detached`` quotes (a reader's
+    corrections: "this report is another remark") stay statements of their own."""
     items: list[Item] = []
     rows: list[tuple[Article, Quote]] = []
     words_cache: dict[str, frozenset[str]] = {}
@@ -509,7 +513,7 @@ def build_statements(
                 )
             )
             rows.append((art, q))
-    found = cluster(items, params, embedder, cache, words)
+    found = cluster(items, params, embedder, cache, words, detached)
     groups: dict[int, list[int]] = defaultdict(list)
     for i, lab in enumerate(found.labels):
         groups[lab].append(i)

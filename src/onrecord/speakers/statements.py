@@ -207,6 +207,7 @@ def cluster(
     embedder: Embedder | None = None,
     cache: DerivedCache | None = None,
     words: Callable[[str], frozenset[str]] | None = None,
+    detached: frozenset[str] = frozenset(),
 ) -> Clustering:
     """Group one speaker's reports into statements: every candidate pair scored P(same) by the pair
     model, then average-link clustering (two groups join only while the mean P over all their
@@ -217,7 +218,7 @@ def cluster(
     ``cache``, the scored pairs found for the quotes of one speaker's bucket are kept by the digest of
     what they were found among (that bucket, its two neighbours and the undated quotes), so a relink
     compares only quotes near new ones; the result is the same. ``words`` fills in the content
-    words of the items that must be compared.
+    words of the items that must be compared. ``detached`` quote ids join no group.
     """
     p = params or ClusterParams()
     model = model_for(embedder)
@@ -281,6 +282,9 @@ def cluster(
                 fresh[key] = found.get(b, [])
     if cache is not None and fresh:
         cache.put_many(fresh)
+    if detached:  # a reader's correction: these reports join no statement (scores stay cached)
+        edges = {e: sc for e, sc in edges.items() if items[e[0]].quote_id not in detached
+                 and items[e[1]].quote_id not in detached}  # fmt: skip
     labels, scores = _average_link(n, edges, round(p.link * _SCALE))
     return Clustering(labels, scores, {e: sc / _SCALE for e, sc in edges.items()})
 

@@ -131,6 +131,7 @@ class Corrections:
     merges: list[tuple[str, str]] = field(default_factory=list)
     splits: list[tuple[str, str]] = field(default_factory=list)
     renames: list[tuple[str, str]] = field(default_factory=list)
+    detached: list[str] = field(default_factory=list)  # quote ids a reader split off their statement
 
 
 @dataclass
