@@ -431,3 +431,58 @@ def test_serve_runs_several_workers_over_one_store(demo_db: Path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert "with 2 worker processes" in err
+
+
+def test_while_one_thread_ranks_a_new_revision_the_others_get_the_last_one_marked_stale() -> None:
+    import threading
+
+    from onrecord.store.reads import SERVED_STALE, KeyedCache
+
+    cache = KeyedCache()
+    assert cache.get_or_compute((1, "q"), lambda: "page at 1", stale_ok=True) == "page at 1"
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "page at 2"
+
+    got: list[str] = []
+    worker = threading.Thread(target=lambda: got.append(cache.get_or_compute((2, "q"), slow, stale_ok=True)))
+    worker.start()
+    assert started.wait(5)
+    mark = {"stale": False}
+    token = SERVED_STALE.set(mark)
+    try:
+        assert cache.get_or_compute((2, "q"), lambda: "never", stale_ok=True) == "page at 1"  # no wait
+        assert mark["stale"]
+        assert cache.get_or_compute((2, "other"), lambda: "fresh", stale_ok=True) == "fresh"  # nothing older
+    finally:
+        SERVED_STALE.reset(token)
+    release.set()
+    worker.join(5)
+    assert got == ["page at 2"] and cache.get_or_compute((2, "q"), lambda: "never") == "page at 2"
+    # without stale_ok a reader waits for the computation, as before
+    assert cache.get_or_compute((3, "q"), lambda: "page at 3") == "page at 3"
+
+
+def test_a_stale_answer_carries_no_validator(demo_db: Path, tmp_path: Path, monkeypatch: Any) -> None:
+    from onrecord.store import reads
+
+    path = tmp_path / "stale.db"
+    path.write_bytes(demo_db.read_bytes())
+    c = TestClient(create_app(Store(str(path))))
+    fresh = c.get("/api/search", params={"q": "threat"})
+    assert fresh.status_code == 200 and fresh.headers.get("etag")
+    real = reads.Reads.search
+
+    def as_if_stale(self: Any, *args: Any, **kwargs: Any) -> Any:
+        mark = reads.SERVED_STALE.get()
+        assert mark is not None  # the server set it around the request, and the worker thread sees it
+        mark["stale"] = True
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(reads.Reads, "search", as_if_stale)
+    stale = c.get("/api/search", params={"q": "threat"})
+    assert stale.status_code == 200 and "etag" not in stale.headers
+    assert stale.headers["cache-control"] == "no-store"

@@ -26,6 +26,7 @@ from onrecord.api.routes import UPLOAD_OVERHEAD
 from onrecord.api.routes import router as api_router
 from onrecord.queries import InvalidFilter
 from onrecord.store import Store
+from onrecord.store.reads import SERVED_STALE
 from onrecord.uploads import MAX_FILES
 from onrecord.web import STATIC_DIR, PageCache, error_page, wants_html
 from onrecord.web import router as web_router
@@ -91,14 +92,23 @@ class _Outermost:
             await send_secured({"type": "http.response.body", "body": b""})
             return
 
+        stale: dict[str, bool] = {"stale": False}  # set by a read answered from the previous revision
+
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 200:
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"etag", b"cache-control")]
-                headers = [*kept, (b"etag", etag.encode("latin-1")), (b"cache-control", b"no-cache")]
+                if stale["stale"]:  # no validator: this body is not the store's current revision
+                    headers = [*kept, (b"cache-control", b"no-store")]
+                else:
+                    headers = [*kept, (b"etag", etag.encode("latin-1")), (b"cache-control", b"no-cache")]
                 message = {**message, "headers": headers}
             await send_secured(message)
 
-        await self.app(scope, receive, send_tagged)
+        token = SERVED_STALE.set(stale)
+        try:
+            await self.app(scope, receive, send_tagged)
+        finally:
+            SERVED_STALE.reset(token)
 
     def _etag(self, scope: Scope) -> str | None:
         """A validator for reads of the store: it changes with every committed write (``Store.revision``)."""

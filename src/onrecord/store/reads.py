@@ -11,6 +11,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, Text, and_, cast, func, literal_column, or_, select, text
@@ -54,14 +55,27 @@ SEARCH_CACHE_SIZE = 64  # search orders kept per process, per store revision of 
 PAGE_CACHE_SIZE = 256  # whole search pages (a few kB each), the same way
 
 
+# Set by a server around each request (a dict, so the worker thread's copy of the context shares it):
+# ``{"stale": True}`` after a read answered from the previous revision (see ``KeyedCache``), so the
+# response is not given a validator that would keep it as current.
+SERVED_STALE: ContextVar[dict[str, bool] | None] = ContextVar("onrecord_served_stale", default=None)
+
+
 class KeyedCache:
     """An LRU of read results by a key that starts with a revision (search orders and pages here,
-    rendered pages in ``web``): a popular query is ranked
-    once per index change, and threads asking for the same key at once wait for one computation
-    instead of each ranking it (a burst of clients after every refresh of the index)."""
+    rendered pages in ``web``): a popular query is ranked once per index change, and threads asking
+    for the same key at once wait for one computation instead of each ranking it (a burst of clients
+    after every refresh of the index).
+
+    With ``stale_ok``, threads that arrive while another computes a key answer at once with the
+    same key's value at the previous revision, if there is one (stale while revalidating): on a
+    large store one page can take a second to rank, and every refresh of the index would otherwise
+    queue all clients behind it. They mark ``SERVED_STALE``.
+    """
 
     def __init__(self, size: int = SEARCH_CACHE_SIZE) -> None:
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._latest: OrderedDict[tuple[Any, ...], Any] = OrderedDict()  # key without its revision -> value
         self._size = size
         self._lock = threading.Lock()
         self._computing: dict[tuple[Any, ...], threading.Lock] = {}
@@ -79,18 +93,32 @@ class KeyedCache:
             self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+            self._latest[key[1:]] = value
+            self._latest.move_to_end(key[1:])
+            while len(self._latest) > self._size:
+                self._latest.popitem(last=False)
 
-    def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], Any], *, stale_ok: bool = False) -> Any:
         found = self.get(key)
         if found is not None:
             return found
         with self._lock:
             gate = self._computing.setdefault(key, threading.Lock())
-        with gate:
+            older = self._latest.get(key[1:]) if stale_ok else None
+        if older is not None and not gate.acquire(blocking=False):
+            mark = SERVED_STALE.get()
+            if mark is not None:
+                mark["stale"] = True
+            return older
+        if older is None:
+            gate.acquire()
+        try:
             found = self.get(key)  # computed by the thread that held the gate
             if found is None:
                 found = compute()
                 self.put(key, found)
+        finally:
+            gate.release()
         with self._lock:
             if self._computing.get(key) is gate:
                 del self._computing[key]
@@ -538,12 +566,14 @@ class Reads(StoreBase):
             key = (fulltext.search_revision(conn), fq, flt.cache_key(), limit, offset, with_articles, other_reports)
             if self.is_sqlite:
                 found = self._page_cache.get_or_compute(
-                    key, lambda: self._search_page(conn, query, fq, flt, limit, offset, with_articles, other_reports)
+                    key, lambda: self._search_page(conn, query, fq, flt, limit, offset, with_articles, other_reports),
+                    stale_ok=True,
                 )
             else:
                 found = self._page_cache.get_or_compute(
                     key, lambda: self._pg_search(conn, query, fq, flt, limit=limit, offset=offset,
                                                  other_reports=other_reports),
+                    stale_ok=True,
                 )
         # Callers may annotate the rows they get; the cached ones stay as computed.
         page = found.quotes
