@@ -201,3 +201,28 @@ def test_a_statement_split_survives_relink_and_reprocess(tmp_path: Path, seeds_d
     assert alone()
     assert run("reprocess", db=db).returncode == 0
     assert alone()
+
+
+def test_a_story_says_why_its_articles_were_joined_and_a_reader_can_split_it(tmp_path: Path, seeds_dir: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from onrecord.api import create_app
+    from onrecord.store import Store
+
+    db = tmp_path / "st.db"
+    assert run("ingest", str(seeds_dir), db=db).returncode == 0
+    store = Store(str(db))
+    story = next(s for s in store.list_stories(limit=50).items if s["size"] == 2)
+    first, second = story["articles"]
+    assert first["why"] is None and second["why"]["score"] > 0.3
+    assert second["why"]["days"] is None  # seed 002 gives no date: no days apart to show
+    assert "stoltenberg" in second["why"]["shared"]
+    page = TestClient(create_app(store)).get(f"/stories/{story['id']}")
+    assert page.status_code == 200 and "shares: " in page.text and "with the first report" in page.text
+    assert run("story-split", second["id"], db=db).returncode == 0
+    again = run("story-split", second["id"], db=db)
+    assert again.returncode == 1 and "alone in its story" in again.stderr
+    assert run("ingest", str(seeds_dir), db=db).returncode == 0  # adds nothing, changes nothing
+    after = Store(str(db))
+    assert after.get_story(second["id"])["size"] == 1 and after.get_story(story["id"])["size"] == 1
+    assert any(c["op"] == "story-split" for c in after.list_corrections())

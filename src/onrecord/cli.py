@@ -780,6 +780,23 @@ def statement_split(
     err.print(f"{quote_id} split off {st['id']}; it is its own statement now, and stays so on every relink")
 
 
+@app.command("story-split")
+def story_split(
+    article_id: Annotated[str, typer.Argument(help="The article that reports another event.")],
+    db: DbOpt = None,
+) -> None:
+    """Take an article (with its near-duplicates) out of its story into a story of its own; the
+    correction is kept. Example: onrecord story-split 03b44a140fc297b1"""
+    store = _store(db, link_notice=False)
+    try:
+        left = store.split_story(article_id)
+    except KeyError:
+        raise CliError(f"no article with id {article_id!r}") from None
+    if left is None:
+        raise CliError(f"article {article_id} is alone in its story: nothing to split")
+    err.print(f"{article_id} left story {left}; it is a story of its own now")
+
+
 # --------------------------------------------------------------- timeline
 @app.command()
 def timeline(

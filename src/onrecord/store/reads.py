@@ -7,6 +7,7 @@ fetched per row of a page (no N+1).
 
 from __future__ import annotations
 
+import json
 import threading
 from array import array
 from collections import OrderedDict
@@ -123,6 +124,25 @@ class KeyedCache:
             if self._computing.get(key) is gate:
                 del self._computing[key]
         return found
+
+
+def story_evidence(first: Any, other: Any, shown: int = 8) -> dict[str, Any] | None:
+    """Why an article sits in a story: the cosine of its story features with the story's first
+    article's, the terms that carry it (heaviest first; ``e:`` marks names), and the days apart."""
+    if isinstance(first, str):
+        first = json.loads(first)
+    if isinstance(other, str):
+        other = json.loads(other)
+    if not isinstance(first, dict) or not isinstance(other, dict):
+        return None
+    a, b = first.get("terms") or {}, other.get("terms") or {}
+    shared = sorted(((a[k] * b[k], k) for k in a.keys() & b.keys()), reverse=True)
+    days = abs(first["day"] - other["day"]) if first.get("day") is not None and other.get("day") is not None else None
+    return {
+        "score": round(sum(w for w, _ in shared), 3),
+        "shared": [k.removeprefix("e:") for _, k in shared[:shown]],
+        "days": days,
+    }
 
 
 def _newest_first(dialect: str) -> tuple[Any, ...]:
@@ -340,10 +360,11 @@ class Reads(StoreBase):
             return {}
         a = t.articles.c
         rows = conn.execute(
-            select(a.story_id, a.id, a.title, a.outlet, a.published, a.duplicate_of, a.similarity, a.source_path)
+            select(a.story_id, a.id, a.title, a.outlet, a.published, a.duplicate_of, a.similarity, a.source_path,
+                   a.story_features)
             .where(a.story_id.in_(story_ids))
             .order_by(a.seq)
-        ).all()
+        ).all()  # fmt: skip
         seen = dict(
             conn.execute(
                 select(t.sightings.c.article_id, func.count())
@@ -352,10 +373,15 @@ class Reads(StoreBase):
             ).all()
         )
         members: dict[str, list[dict[str, Any]]] = {}
+        features: dict[str, Any] = {}
         for r in rows:
             m = dict(r._mapping)
             sid = m.pop("story_id")
-            members.setdefault(sid, []).append(m | {"copies_seen": seen.get(m["id"], 1)})
+            feats = m.pop("story_features")
+            if sid not in features:
+                features[sid] = feats  # the first article: what later ones were matched against
+            why = story_evidence(features[sid], feats) if members.get(sid) and not m["duplicate_of"] else None
+            members.setdefault(sid, []).append(m | {"copies_seen": seen.get(m["id"], 1), "why": why})
         out: dict[str, StoryRow] = {}
         for sid, arts in members.items():
             out[sid] = {

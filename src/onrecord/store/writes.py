@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy import Connection, Integer, String, and_, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -251,6 +251,30 @@ class Writes(StoreBase):
             write_link_result(conn, result)
             seen = _meta_int(conn, "changes") if as_of is None else as_of
             _set_meta(conn, "linked", str(max(seen, _meta_int(conn, "linked"))))
+
+    def split_story(self, article_id: str) -> str | None:
+        """Take an article (and its near-duplicates) out of its story into a story of its own; the
+        correction is kept with the others. Returns the story it left, or None if it led one."""
+        a = t.articles.c
+        with self._write() as conn:
+            row = conn.execute(select(a.story_id).where(a.id == article_id)).first()
+            if row is None:
+                raise KeyError(article_id)
+            old = row[0]
+            mine = or_(a.id == article_id, a.duplicate_of == article_id)
+            others = and_(a.id != article_id, or_(a.duplicate_of.is_(None), a.duplicate_of != article_id))  # NULL-safe
+            rest = conn.execute(
+                select(a.id).where(a.story_id == old, others).order_by(a.seq)
+            ).scalars().all() if old is not None else []  # fmt: skip
+            if not rest:
+                return None  # alone in its story already
+            conn.execute(update(t.articles).where(mine).values(story_id=article_id))
+            if old == article_id:  # the story's first article left: the next one leads the rest
+                conn.execute(update(t.articles).where(a.id.in_(rest)).values(story_id=rest[0]))
+            conn.execute(insert(t.corrections).values(op="story-split", args={"article": article_id, "story": old},
+                                                      created_at=_now()))  # fmt: skip
+            fulltext.bump_search_revision(conn)  # story pages are cached by it
+        return old
 
     def add_correction(self, op: str, **args: Any) -> None:
         with self._write() as conn:
