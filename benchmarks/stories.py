@@ -20,8 +20,9 @@ import random
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from datetime import date
 from itertools import combinations
 from pathlib import Path
 
@@ -206,6 +207,71 @@ def near_speed(n: int) -> None:
     print(f"deduplicator state after {n} articles: {held / 2**20:.1f} MiB ({held / n / 1024:.1f} KiB/article)")
 
 
+# --- labelled pairs (polnear_story_pairs.jsonl): tuning / held-out -------------------------------
+
+PAIR_LABELS = ROOT / "benchmarks" / "data" / "polnear_story_pairs.jsonl"
+HELD_OUT_FROM = "2016-05-01"  # as for statements: later articles, and all of dev, are held out
+
+
+def pair_split(a: str, b: str, dev: set[str]) -> str:
+    later = max(a.split("_")[1], b.split("_")[1]) >= HELD_OUT_FROM
+    return "held-out" if a in dev or b in dev or later else "tuning"
+
+
+def story_candidates(out: Path) -> None:
+    """The pairs that were labelled: every two PolNeAR articles (train and dev) at most 3 days apart
+    whose full texts have a plain tf-idf cosine ≥ 0.05 (not the deduplicator's own features)."""
+    import math
+
+    rows = [json.loads(line) for split in ("train", "dev") for line in (POLNEAR / f"{split}.jsonl").open()]
+    word = re.compile(r"[a-z][a-z'’]+")
+    stop = set("the a an and or of to in on for with at by from is are was were be been has have had it its this "
+               "that these those as but not he she they we i you his her their our said says say would will can "
+               "could".split())  # fmt: skip
+    tf = [Counter(w for w in word.findall(r["text"].lower()) if w not in stop and len(w) > 2) for r in rows]
+    df = Counter(t for c in tf for t in c)
+    vecs = []
+    for c in tf:
+        v = {t: (1 + math.log(k)) * math.log(len(rows) / df[t]) for t, k in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vecs.append({t: x / norm for t, x in v.items()})
+    day = [date.fromisoformat(r["date"]).toordinal() for r in rows]
+    chosen = []
+    for i, j in combinations(range(len(rows)), 2):
+        if abs(day[i] - day[j]) > 3:
+            continue
+        a, b = sorted((vecs[i], vecs[j]), key=len)
+        if sum(w * b.get(t, 0.0) for t, w in a.items()) >= 0.05:
+            chosen.append((i, j))
+    random.Random(21).shuffle(chosen)
+    with out.open("w", encoding="utf-8") as f:
+        for k, (i, j) in enumerate(chosen):
+            f.write(json.dumps({"pair": f"story-{k:05d}", "a": rows[i]["id"], "b": rows[j]["id"]}) + "\n")
+    print(f"{len(chosen)} candidate pairs -> {out}")
+
+
+def report_pairs() -> None:
+    """Story grouping over all PolNeAR articles in date order, scored on the judged pairs of each split."""
+    labelled = [json.loads(line) for line in PAIR_LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    articles = sorted(polnear_articles("train") + polnear_articles("dev"), key=lambda a: (a.published or "", a.id))
+    t0 = time.process_time()
+    pred = run_stories(articles)
+    per_k = (time.process_time() - t0) / len(articles) * 1000
+    print(f"stories on {len(articles)} PolNeAR articles (train + dev, date order), scored on labelled pairs")
+    head = f"{'split':<9} {'configuration':<18} {'judged':>6} {'same':>5} {'P':>6} {'R':>6} {'F1':>6}"
+    print(f"{head} {'CPU-s per 1k':>13}")
+    for split in ("tuning", "held-out"):
+        rows = [r for r in labelled if r["split"] == split and r["label"] != "unsure"]
+        tp = sum(1 for r in rows if r["label"] == "same" and pred[r["a"]] == pred[r["b"]])
+        fp = sum(1 for r in rows if r["label"] == "different" and pred[r["a"]] == pred[r["b"]])
+        same = sum(1 for r in rows if r["label"] == "same")
+        prec = tp / (tp + fp) if tp + fp else 1.0
+        rec = tp / same if same else 1.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        print(f"{split:<9} {'lexical (default)':<18} {len(rows):>6} {same:>5} {prec:>6.3f} {rec:>6.3f} {f1:>6.3f} "
+              f"{per_k:>13.2f}")  # fmt: skip
+
+
 def main(argv: Iterable[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="dev", choices=["train", "dev", "both"])
@@ -213,9 +279,15 @@ def main(argv: Iterable[str] | None = None) -> None:
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--errors", action="store_true", help="list false positive and missed pairs")
     ap.add_argument("--build-background", action="store_true")
+    ap.add_argument("--pairs", action="store_true", help="score on the labelled pairs (tuning / held-out)")
+    ap.add_argument("--make-candidates", metavar="OUT", help="write the candidate pairs that were labelled")
     ap.add_argument("--near-speed", type=int, nargs="?", const=20000, default=None, metavar="N")
     args = ap.parse_args(list(argv) if argv is not None else None)
-    if args.build_background:
+    if args.make_candidates:
+        story_candidates(Path(args.make_candidates))
+    elif args.pairs:
+        report_pairs()
+    elif args.build_background:
         build_background()
     elif args.near_speed:
         near_speed(args.near_speed)
