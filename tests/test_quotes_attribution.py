@@ -172,3 +172,15 @@ def test_a_description_refers_back_to_a_person_not_to_its_adjective() -> None:
     assert ref.name == "Hillary Clinton" and ref.resolved_via == "nominal"
     assert any("refers back" in step for step in ref.chain)
     assert by_source["the town"].name != "Hillary Clinton"  # a place is not a person's description
+
+
+def test_a_described_title_refers_back_but_an_office_stays_a_title() -> None:
+    text = (
+        "Barack Obama spoke at the convention in Philadelphia on Wednesday night.\n\n"
+        '"Nobody has been more qualified for this office," the two-term president said.\n\n'
+        '"We will sign the agreement in the spring," the foreign minister said on Thursday.\n'
+    )
+    by_source = {q.source.text: q.speakers[0] for q in extract_quotes(Article(id="t", text=text)) if q.source}
+    assert by_source["the two-term president"].name == "Barack Obama"
+    minister = by_source["the foreign minister"]
+    assert minister.resolved_via == "title" and minister.name == "Foreign Minister"  # for roles to resolve by date

@@ -514,13 +514,26 @@ def _is_description(a: Attributor, m: Mention) -> bool:
     return cls == "N" and N.written_as_word(a.text, head.text + "s") and a.registry_entry_within(m.span) is None
 
 
+def _describes(m: Mention) -> bool:
+    """A title phrase with a lowercase word that is no part of an office ("the two-term president",
+    "the former secretary of state", "the presumptive nominee") describes a person rather than
+    naming an office a role could resolve ("the foreign minister", "the Authority's Director General")."""
+    for w in m.words[1:]:
+        low = w.lower
+        if not w.text[0].isalpha() or not w.text.islower() or low in N.DROP_IN_TITLES or low in N.CONNECTORS:
+            continue
+        if not any(part in N.TITLE_WORDS for part in low.split("-")):
+            return True
+    return False
+
+
 def _description(a: Attributor, m: Mention, at: int) -> SpeakerRef | None:
     """A definite description of a person: the holder of the title it names, else the person the
     text quoted or named just before."""
     if not _is_description(a, m):
         return None
     titled = _title(a, m, at)
-    if titled is not None:
+    if titled is not None and (titled.confidence > UNRESOLVED_TITLE or not _describes(m)):
         return titled  # a title: its holder, here or (by date, across articles) at linking
     ref = _person_before(a, m, "nominal", 0.8)
     if ref is not None:
