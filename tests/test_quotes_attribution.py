@@ -3,7 +3,7 @@ several speakers, organisations, unresolved titles; title normalisation."""
 
 from __future__ import annotations
 
-from onrecord.models import Article, Quote
+from onrecord.models import Article, Quote, SpeakerRef
 from onrecord.quotes import extract_quotes
 from onrecord.quotes.names import normalise_title, title_matches
 
@@ -159,15 +159,17 @@ def test_a_sentence_opening_word_is_not_part_of_a_name() -> None:
     assert [e.name for e in person_registry(text)] == ["Bernie Sanders"]
 
 
-def test_a_description_refers_back_to_a_person_not_to_its_adjective() -> None:
-    from onrecord.quotes import extract_quotes
+def _speaker_by_source(text: str) -> dict[str, SpeakerRef]:
+    return {q.source.text: q.speakers[0] for q in extract_quotes(Article(id="t", text=text)) if q.source}
 
+
+def test_a_description_refers_back_to_a_person_not_to_its_adjective() -> None:
     text = (
         "Hillary Clinton spoke in Ohio on Monday about the economy and the jobs of the future.\n\n"
         '"We are going to build an economy that works for everyone," the Democratic front-runner said.\n\n'
         '"The water supply will be restored by Friday at the latest," the town said in a statement.\n'
     )
-    by_source = {q.source.text: q.speakers[0] for q in extract_quotes(Article(id="d", text=text)) if q.source}
+    by_source = _speaker_by_source(text)
     ref = by_source["the Democratic front-runner"]
     assert ref.name == "Hillary Clinton" and ref.resolved_via == "nominal"
     assert any("refers back" in step for step in ref.chain)
@@ -180,7 +182,7 @@ def test_a_described_title_refers_back_but_an_office_stays_a_title() -> None:
         '"Nobody has been more qualified for this office," the two-term president said.\n\n'
         '"We will sign the agreement in the spring," the foreign minister said on Thursday.\n'
     )
-    by_source = {q.source.text: q.speakers[0] for q in extract_quotes(Article(id="t", text=text)) if q.source}
+    by_source = _speaker_by_source(text)
     assert by_source["the two-term president"].name == "Barack Obama"
     minister = by_source["the foreign minister"]
     assert minister.resolved_via == "title" and minister.name == "Foreign Minister"  # for roles to resolve by date

@@ -209,18 +209,7 @@ def ingest(
     if fmt == "json":
         print(json.dumps(summary.to_dict(), indent=2))
     else:
-        _count_table(
-            "ingest",
-            [
-                ("new articles", summary.new),
-                ("exact duplicates", summary.exact_duplicates),
-                ("near-duplicates", summary.near_duplicates),
-                ("new stories", summary.new_stories),
-                ("already stored", summary.already_stored),
-                ("quotes", summary.quotes),
-                ("failed", len(summary.failed)),
-            ],
-        )
+        _count_table("ingest", summary.counts())
         err.print(f"{summary.seconds:.1f}s; database: {store.url}")
     raise typer.Exit(1 if summary.failed else 0)
 
@@ -1020,17 +1009,7 @@ def spark_run(
     if fmt == "json":
         print(json.dumps(summary.to_dict(), indent=2))
     else:
-        _count_table(
-            "spark run",
-            [
-                ("files", summary.files),
-                ("articles", summary.articles),
-                ("exact duplicates", summary.exact_duplicates),
-                ("near-duplicates", summary.near_duplicates),
-                ("quotes", summary.quotes),
-                ("failed", len(summary.failed)),
-            ],
-        )
+        _count_table("spark run", summary.counts())
         err.print(f"tables: {summary.out} (load them: onrecord spark load {summary.out} --db DB)")
     raise typer.Exit(1 if summary.failed else 0)
 

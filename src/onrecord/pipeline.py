@@ -49,6 +49,13 @@ class IngestSummary:
     def to_dict(self) -> dict[str, Any]:
         return summary_dict(self, skip=("linked",))
 
+    def counts(self) -> list[tuple[str, int]]:
+        """What a person reads after an ingest, as (what, how many)."""
+        return [("new articles", self.new), ("exact duplicates", self.exact_duplicates),
+                ("near-duplicates", self.near_duplicates), ("new stories", self.new_stories),
+                ("already stored", self.already_stored), ("quotes", self.quotes),
+                ("failed", len(self.failed))]  # fmt: skip
+
 
 def extract_articles(
     articles: Iterable[Article],

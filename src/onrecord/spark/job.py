@@ -71,6 +71,12 @@ class RunSummary:
     def to_dict(self) -> dict[str, Any]:
         return summary_dict(self)
 
+    def counts(self) -> list[tuple[str, int]]:
+        """What a person reads after a run, as (what, how many)."""
+        return [("files", self.files), ("articles", self.articles), ("exact duplicates", self.exact_duplicates),
+                ("near-duplicates", self.near_duplicates), ("quotes", self.quotes),
+                ("failed", len(self.failed))]  # fmt: skip
+
 
 # ----------------------------------------------------------------------------- stage functions
 def list_inputs(inputs: Iterable[str]) -> tuple[list[tuple[int, str]], list[str], list[Failure]]:
