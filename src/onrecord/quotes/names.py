@@ -282,6 +282,7 @@ def person_registry(text: str, start: int = 0, end: int | None = None) -> list[P
     classes = [word_class(w) for w in ws]
     out: list[PersonEntry] = []
     headlines: list[tuple[int, int]] | None = None  # found when a name run needs them
+    lower: frozenset[str] | None = None  # the words the text writes in lower case, read once
     for i, j in name_runs(ws):
         if j - i < 2:
             continue
@@ -295,14 +296,17 @@ def person_registry(text: str, start: int = 0, end: int | None = None) -> list[P
             continue  # "in São Paulo", "from Mato Grosso": a place
         if _quoted_word(text, ws, i, j):
             continue  # "“Parasite” director": a title in quotation marks
-        if _sentence_start(text, ws, i) and written_as_word(text, ws[i].lower):
-            i += 1  # "Had Sanders won …": a sentence's first word is capitalised whatever it is
-            if j - i < 2:
-                continue
+        if _sentence_start(text, ws, i):
+            lower = _lower_words(text) if lower is None else lower
+            if ws[i].lower in lower:
+                i += 1  # "Had Sanders won …": a sentence's first word is capitalised whatever it is
+                if j - i < 2:
+                    continue
         if headlines is None:
-            headlines = headline_lines(text, start, end)
+            lower = _lower_words(text) if lower is None else lower
+            headlines = headline_lines(text, start, end, lower)
         if headlines and _inside(ws[i].start, headlines):
-            j = _headline_name_end(text, ws, i, j, headlines)
+            j = _headline_name_end(text, ws, i, j, headlines, lower or _lower_words(text))
             if j - i < 2:
                 continue
         name = text[ws[i].start : ws[j - 1].end]
@@ -316,21 +320,25 @@ _LINE = re.compile(r"[^\n]+")
 _LINE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
-def headline_lines(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+def _lower_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _LINE_WORD.findall(text) if w.islower())
+
+
+def headline_lines(
+    text: str, start: int = 0, end: int | None = None, lower: frozenset[str] | None = None
+) -> list[tuple[int, int]]:
     """Lines in headline case ("Clinton Goes After Trump As The New Romney"): there every word is
     capitalised, so a run of capitalised words is not a name by itself. A line is in headline case
     when, after its first word, at least two capitalised words are function words or words the
     text also writes in lower case."""
     out = []
-    lower_words: set[str] | None = None
     for m in _LINE.finditer(text, start, len(text) if end is None else end):
         ws = _LINE_WORD.findall(m.group())
         caps = [w for w in ws[1:] if w[0].isupper() and not w.isupper()]
         if len(caps) < 3 or len(caps) < 0.6 * (len(ws) - 1):
             continue
-        if lower_words is None:
-            lower_words = {w for w in _LINE_WORD.findall(text) if w.islower()}
-        common = sum(1 for w in caps if w.lower() in FUNCTION_WORDS or w.lower() in lower_words)
+        lower = _lower_words(text) if lower is None else lower
+        common = sum(1 for w in caps if w.lower() in FUNCTION_WORDS or w.lower() in lower)
         if common >= 2:
             out.append((m.start(), m.end()))
     return out
@@ -340,7 +348,9 @@ def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in ranges)
 
 
-def _headline_name_end(text: str, ws: list[Word], i: int, j: int, headlines: list[tuple[int, int]]) -> int:
+def _headline_name_end(
+    text: str, ws: list[Word], i: int, j: int, headlines: list[tuple[int, int]], lower: frozenset[str]
+) -> int:
     """Where a name run in a headline really ends: its longest start (two words or more) that the
     text also writes outside headlines, else before the first word the text writes in lower case
     or does not write outside headlines at all ("Hillary Clinton Goes After" -> "Hillary Clinton")."""
@@ -353,7 +363,7 @@ def _headline_name_end(text: str, ws: list[Word], i: int, j: int, headlines: lis
             pos = text.find(form, pos + 1)
     for k in range(i + 1, j):
         w = ws[k].text
-        if w.lower() in FUNCTION_WORDS or written_as_word(text, w.lower()) or not _outside(text, w, headlines):
+        if w.lower() in FUNCTION_WORDS or w.lower() in lower or not _outside(text, w, headlines):
             return k
     return j
 

@@ -535,7 +535,7 @@ def _statement(
 ) -> Statement:
     first = items[idxs[0]]
     # Why the reports were joined: the content words each shares with the earliest (and its link score).
-    base_words = content_words(first.text) if len(idxs) > 1 else frozenset()
+    base_words = (first.words or content_words(first.text)) if len(idxs) > 1 else frozenset()
     reports = []
     quoted: list[tuple[str, str, str]] = []  # (article id, quote id, wording)
     article_rank: dict[str, int] = {}
@@ -554,7 +554,8 @@ def _statement(
                 q.kind,
                 is_earliest=n == 0,
                 link_score=found.scores[i],
-                shared_words=sorted(base_words & content_words(q.content.text)) if n and base_words else [],
+                shared_words=sorted(base_words & (items[i].words or content_words(q.content.text)))
+                if n and base_words else [],
             )
         )
         article_rank.setdefault(art.id, n)
