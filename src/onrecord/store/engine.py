@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -176,16 +178,33 @@ def _mark_changed(conn: Connection) -> None:
     _set_meta(conn, "changes", str(_meta_int(conn, "changes") + 1))
 
 
+def _wal(cur: Any) -> None:
+    """Put the file in WAL mode (it stays so). Switching takes a lock that SQLite does not wait for
+    (busy_timeout does not apply): two processes opening a new file at once would fail one of them,
+    so a file already in WAL is left alone and a switch that meets the lock is tried again."""
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + _lock_timeout()
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # pysqlite's own implicit BEGIN comes only before a write, after a read may already have
     # seen an older state; _sqlite_begin emits BEGIN instead (SQLAlchemy's documented recipe).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={int(_lock_timeout() * 1000)}")
     # WAL: readers never wait on an ingest; NORMAL is durable enough with WAL.
-    cur.execute("PRAGMA journal_mode=WAL")
+    _wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={int(_lock_timeout() * 1000)}")
     cur.close()
 
 
