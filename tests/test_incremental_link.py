@@ -249,3 +249,54 @@ def test_statement_clusters_from_the_cache_compare_only_quotes_near_new_ones(mon
     assert all("2023-04-15" <= days[q] <= "2023-07-15" for q in compared)  # only near the new ones
     monkeypatch.setattr(statements, "pair_features", real)
     assert _partition(got.labels, everything) == _partition(statements.cluster(everything).labels, everything)
+
+
+def test_relink_builds_only_the_statements_whose_inputs_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onrecord.speakers as speakers
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    corpus = _synthesise(400, seed=13)
+    for art, quotes in corpus[:-3]:
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    built: list[str] = []
+    real = speakers._statement
+
+    def counting(idxs, items, *rest):  # type: ignore[no-untyped-def]
+        st = real(idxs, items, *rest)
+        built.append(st.id)
+        return st
+
+    monkeypatch.setattr(speakers, "_statement", counting)
+    for art, quotes in corpus[-3:]:
+        store.add_article(art, quotes)
+    result = pipeline.relink(store)
+    total = len(result.statements)  # (does not build them)
+    assert built and len(built) < total / 10  # a few articles touch a few statements
+    new_quotes = {q.id for _, qs in corpus[-3:] for q in qs}
+    touched = {result.quote_statement[q] for q in new_quotes if q in result.quote_statement}
+    assert touched <= set(built)
+    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
+    for art, quotes in corpus:
+        ref.add_article(art, quotes)
+    pipeline.relink(ref, full=True)
+    assert_same_links(store, ref)
+
+
+def test_full_relink_rewrites_a_statement_row_whose_digest_still_matches(tmp_path: Path) -> None:
+    """A statement's digest is of its inputs, so a row built by other code (an older linker) would match
+    it: ``relink --full`` writes every statement again."""
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    for art, quotes in _synthesise(300, seed=17):
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    state = linked_state(store)
+    with store.engine.connect() as conn:
+        conn.execute(text("UPDATE statements SET text = 'stale', report_count = 0"))
+        conn.commit()
+    pipeline.relink(store)  # incremental: the digests match, the rows stay as they are
+    assert linked_state(store) != state
+    pipeline.relink(store, full=True)
+    assert linked_state(store) == state

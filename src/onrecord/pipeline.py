@@ -312,7 +312,7 @@ def relink(store: Store, *, embedder: Any = None, full: bool = False) -> Any:
             caches=lambda kind: caches.setdefault(kind, store.link_cache(kind)),
             text_of=store.article_text,
         )
-        store.replace_links(result, as_of=as_of)
+        store.replace_links(result, as_of=as_of, rewrite=full)
     for cache in caches.values():  # what this run did not ask for belongs to inputs that changed or went
         cache.prune()
     return result

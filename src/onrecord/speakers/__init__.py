@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import bisect
 import gc
+import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import fields
 from functools import lru_cache
+from typing import overload
 from urllib.parse import urlsplit
 
 from onrecord.models import Article, Quote
@@ -157,7 +160,8 @@ def _link_corpus(
     }
     block_cache = caches(cluster_kind(params, embedder)) if caches is not None else None
     detached = frozenset(corrections.detached) if corrections is not None else frozenset()
-    statements = build_statements(corpus, quote_speakers, info, embedder, params, block_cache, detached)
+    names = {s.key: s.name for s in speakers}
+    statements = build_statements(corpus, quote_speakers, info, embedder, params, block_cache, detached, names)
     return LinkResult(
         speakers=speakers,
         quote_speakers=quote_speakers,
@@ -165,7 +169,7 @@ def _link_corpus(
         quote_info=info,
         roles=lk.roles,
         topic_labels=labels,
-        quote_statement={r.quote_id: st.id for st in statements for r in st.reports},
+        quote_statement=statements.quote_statement(),
         notes=list(lk.notes),
         title_resolutions=_title_resolutions(lk),
     )
@@ -487,9 +491,11 @@ def build_statements(
     params: ClusterParams | None = None,
     cache: DerivedCache | None = None,
     detached: frozenset[str] = frozenset(),
-) -> list[Statement]:
+    names: dict[str, str] | None = None,
+) -> Statements:
     """One speaker's reports of one remark grouped into statements; ``detached`` quotes (a reader's
-    corrections: "this report is another remark") stay statements of their own."""
+    corrections: "this report is another remark") stay statements of their own. ``names`` (speaker
+    key -> name) is part of each statement's digest, as the stored row shows it."""
     items: list[Item] = []
     rows: list[tuple[Article, Quote]] = []
     words_cache: dict[str, frozenset[str]] = {}
@@ -518,11 +524,97 @@ def build_statements(
     for i, lab in enumerate(found.labels):
         groups[lab].append(i)
     p = params or ClusterParams()
-    out = [
-        _statement(sorted(idxs, key=lambda i: items[i].order), items, rows, info, found, p.drift_confidence)
-        for idxs in groups.values()
-    ]
-    return sorted(out, key=lambda s: (s.said_date or "9999", s.id))
+    ordered = [sorted(idxs, key=lambda i: items[i].order) for idxs in groups.values()]
+    ordered.sort(key=lambda idxs: (items[idxs[0]].date or "9999", statement_id(items[idxs[0]].quote_id)))
+    return Statements(ordered, items, rows, info, found, p.drift_confidence, names or {})
+
+
+class Statements(Sequence[Statement]):
+    """The statements of one run, each built when first asked for. ``digests`` (statement id -> digest
+    of everything the statement is made from: its reports' quotes, articles, dates and link scores, the
+    pair scores among them, the speaker's name) lets the store build and write only the statements
+    whose digest it does not hold: after a small ingest, most of a large store's are unchanged."""
+
+    def __init__(
+        self,
+        groups: list[list[int]],
+        items: list[Item],
+        rows: list[tuple[Article, Quote]],
+        info: dict[str, QuoteInfo],
+        found: Clustering,
+        drift_confidence: float,
+        names: dict[str, str],
+    ) -> None:
+        self._groups = groups
+        self._items = items
+        self._rows = rows
+        self._info = info
+        self._found = found
+        self._drift_confidence = drift_confidence
+        self._names = names
+        self._built: list[Statement | None] = [None] * len(groups)
+        self.ids = [statement_id(items[g[0]].quote_id) for g in groups]
+        self._index = {sid: n for n, sid in enumerate(self.ids)}
+        self._digests: dict[str, str] | None = None
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    @overload
+    def __getitem__(self, n: int) -> Statement: ...
+    @overload
+    def __getitem__(self, n: slice) -> list[Statement]: ...
+    def __getitem__(self, n: int | slice) -> Statement | list[Statement]:
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(len(self)))]
+        st = self._built[n]
+        if st is None:
+            st = self._built[n] = _statement(
+                self._groups[n], self._items, self._rows, self._info, self._found, self._drift_confidence
+            )
+        return st
+
+    def __iter__(self) -> Iterator[Statement]:
+        return (self[n] for n in range(len(self)))
+
+    def by_id(self, statement_id: str) -> Statement:
+        return self[self._index[statement_id]]
+
+    def quote_statement(self) -> dict[str, str]:
+        """Quote id -> the statement it reports (no statement built)."""
+        return {self._items[i].quote_id: sid for sid, g in zip(self.ids, self._groups, strict=True) for i in g}
+
+    @property
+    def digests(self) -> dict[str, str]:
+        if self._digests is None:
+            self._digests = {sid: self._digest(g) for sid, g in zip(self.ids, self._groups, strict=True)}
+        return self._digests
+
+    def _digest(self, idxs: list[int]) -> str:
+        items, found = self._items, self._found
+        name = self._names.get(items[idxs[0]].speaker_key or "")
+        parts: list[object] = [_STATEMENT_FORMAT, self._drift_confidence, name]
+        for i in idxs:
+            art, q = self._rows[i]
+            qi = self._info[q.id]
+            it = items[i]
+            parts.append((it.quote_id, it.speaker_key, it.date, it.text, q.kind, art.id, outlet_of(art),
+                          qi.article_date, qi.said_date, qi.said_date_basis, found.scores[i]))  # fmt: skip
+        if len(idxs) > 1:
+            edges = found.edges
+            parts.append([edges.get((a, b) if a < b else (b, a)) for k, a in enumerate(idxs) for b in idxs[k + 1 :]])
+        return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+# What a statement's digest stands for: the code that builds it (bump on a change to ``_statement``) and
+# the fields it fills, so a stored row built by other code is never taken for current.
+_STATEMENT_FORMAT = (
+    1,
+    tuple(f.name for f in fields(Statement)),
+    tuple(f.name for f in fields(StatementReport)),
+    tuple(f.name for f in fields(VariantDiff)),
+    tuple(f.name for f in fields(DiffToken)),
+)
 
 
 def _statement(

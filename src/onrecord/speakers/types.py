@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -138,7 +138,7 @@ class Corrections:
 class LinkResult:
     speakers: list[Speaker] = field(default_factory=list)
     quote_speakers: dict[str, list[str]] = field(default_factory=dict)
-    statements: list[Statement] = field(default_factory=list)
+    statements: Sequence[Statement] = field(default_factory=list)  # ``speakers.Statements`` from linking
     quote_info: dict[str, QuoteInfo] = field(default_factory=dict)
     roles: list[RoleRecord] = field(default_factory=list)  # every role, imported ones without a speaker too
     topic_labels: dict[str, str] = field(default_factory=dict)  # topic key -> display form

@@ -61,12 +61,13 @@ def chunks(items: Iterable[str], size: int = _CHUNK) -> Iterator[list[str]]:
         yield batch
 
 
-def write_link_result(conn: Connection, result: Any) -> int:
-    """Make the stored links those of ``result``; returns how many rows changed."""
+def write_link_result(conn: Connection, result: Any, *, rewrite: bool = False) -> int:
+    """Make the stored links those of ``result``; returns how many rows changed. ``rewrite``: write every
+    statement again, whatever digest is stored (a full relink: the code that builds them may have changed)."""
     names = {s.key: s.name for s in result.speakers}
     changed = _write_quote_links(conn, result, names)
     changed += _write_speakers(conn, result)
-    changed += _write_statements(conn, result, names)
+    changed += _write_statements(conn, result, names, rewrite)
     if changed:
         fulltext.bump_search_revision(conn)  # speaker names and statements are part of search results
     return changed
@@ -91,7 +92,9 @@ _UNLINKED = (None,) * len(_QUOTE_COLUMNS)
 def _quote_values(result: Any, names: dict[str, str]) -> dict[str, tuple[Any, ...]]:
     """What linking says of each quote it saw, in ``_QUOTE_COLUMNS`` order (speaker names None: the
     article's own stay)."""
-    statement_of = {rep.quote_id: st.id for st in result.statements for rep in st.reports}
+    statement_of = getattr(result, "quote_statement", None) or {
+        rep.quote_id: st.id for st in result.statements for rep in st.reports
+    }
     joined: dict[tuple[str, ...], str] = {}  # speaker names per key set (many quotes share one)
     out: dict[str, tuple[Any, ...]] = {}
     for qid in set(result.quote_speakers) | set(result.quote_info):
@@ -274,17 +277,27 @@ def _report(r: Any) -> dict[str, Any]:
     return dict(vars(r)) if hasattr(r, "__dict__") else _plain(r)
 
 
-def _write_statements(conn: Connection, result: Any, names: dict[str, str]) -> int:
-    # The digest is of the statement as linking returned it (its repr) and the speaker's name: a row is
-    # built only for statements that changed.
-    wanted = {st.id: (st, digest((repr(st), names.get(st.speaker_key or "")))) for st in result.statements}
+def _write_statements(conn: Connection, result: Any, names: dict[str, str], rewrite: bool = False) -> int:
+    # Each statement's digest: from linking (``speakers.Statements.digests``: of what it is made from, so
+    # a statement is built only when it changed), else of the statement as given and its speaker's name.
+    sts = result.statements
+    digests: dict[str, str] | None = getattr(sts, "digests", None)
+    if digests is None:
+        given = {st.id: st for st in sts}
+        digests = {i: digest((repr(st), names.get(st.speaker_key or ""))) for i, st in given.items()}
+        statement = given.__getitem__
+    else:
+        statement = sts.by_id
     stored = dict(conn.execute(select(t.statements.c.id, t.statements.c.digest)).all())
-    gone = [i for i, d in stored.items() if i not in wanted or wanted[i][1] != d]
-    new = [i for i, (_, d) in wanted.items() if stored.get(i) != d]
+    if rewrite:  # every row built again (the linker changed): none is taken as current
+        gone, new = list(stored), list(digests)
+    else:
+        gone = [i for i, d in stored.items() if digests.get(i) != d]
+        new = [i for i, d in digests.items() if stored.get(i) != d]
     for batch in chunks(gone):
         conn.execute(delete(t.statements).where(t.statements.c.id.in_(batch)))
     if new:
-        rows = [{**_statement_row(wanted[i][0], names), "digest": wanted[i][1]} for i in new]
+        rows = [{**_statement_row(statement(i), names), "digest": digests[i]} for i in new]
         conn.execute(insert(t.statements), rows)
     return len(set(gone) | set(new))
 

@@ -241,14 +241,15 @@ class Writes(StoreBase):
                     update(t.articles).where(t.articles.c.id == aid).values(duplicate_of=root_id, similarity=sim)
                 )
 
-    def replace_links(self, result: Any, *, as_of: int | None = None) -> None:
+    def replace_links(self, result: Any, *, as_of: int | None = None, rewrite: bool = False) -> None:
         """Store a ``speakers.LinkResult`` in place of the previous one, atomically.
 
         ``as_of`` is ``changes()`` read before linking read the store: writes after it keep
         linking due, so a concurrent ingest is never marked as linked without being so.
+        ``rewrite``: every statement row written again (see ``write_link_result``).
         """
         with self._write() as conn:
-            write_link_result(conn, result)
+            write_link_result(conn, result, rewrite=rewrite)
             seen = _meta_int(conn, "changes") if as_of is None else as_of
             _set_meta(conn, "linked", str(max(seen, _meta_int(conn, "linked"))))
 
