@@ -192,3 +192,66 @@ def test_honorifics_and_titles_before_surnames() -> None:
     r = link_corpus([a, b], with_topics=False)
     assert [s.key for s in r.speakers] == ["donald-trump"]
     assert "Mr. Trump" in r.speakers[0].aliases
+
+
+def _named_in_full(n: int, name: str, start: int = 0) -> list:
+    return [
+        make_article(f"f{start + k}", f"{name} said that talks went well.", f"2024-01-{k + 1:02d}",
+                     [("talks went well", name, "indirect")])
+        for k in range(n)
+    ]  # fmt: skip
+
+
+def test_a_surname_alone_is_the_bearer_far_more_articles_name_in_full() -> None:
+    """A news article writes a full name at first mention except for people it takes as known: "Trump"
+    alone, in an article that names no Trump in full, is the Trump other articles name far more often."""
+    corpus = _named_in_full(8, "Donald Trump") + _named_in_full(1, "Ivanka Trump", start=20)
+    lone = make_article("s1", "Trump said that the deal was off.", "2024-02-01",
+                        [("the deal was off", "Trump", "indirect")])  # fmt: skip
+    r = link_corpus([*corpus, lone], with_topics=False)
+    assert r.quote_speakers["s1-q0"] == ["donald-trump"]
+    donald = r.speaker("donald-trump")
+    assert donald is not None
+    assert [(u.other_key, u.reason) for u in donald.uncertain] == [
+        ("ivanka-trump", "surname alone: taken as its most named bearer")
+    ]
+
+
+def test_a_surname_alone_between_bearers_named_alike_stays_uncertain() -> None:
+    corpus = _named_in_full(4, "Donald Trump") + _named_in_full(2, "Ivanka Trump", start=20)
+    lone = make_article("s1", "Trump said that the deal was off.", "2024-02-01",
+                        [("the deal was off", "Trump", "indirect")])  # fmt: skip
+    r = link_corpus([*corpus, lone], with_topics=False)
+    assert r.quote_speakers["s1-q0"] == ["trump"]  # 4 articles to 2: not surely the one
+
+
+def test_a_generational_suffix_is_no_surname() -> None:
+    corpus = _named_in_full(3, "Joseph R. Biden Jr.")
+    lone = make_article("s1", "Vice President Biden Jr. said that the deal was off.", "2024-02-01",
+                        [("the deal was off", "Biden Jr.", "indirect")])  # fmt: skip
+    junior = make_article("j1", "Donald Trump Jr. said that the deal was on.", "2024-02-02",
+                          [("the deal was on", "Donald Trump Jr.", "indirect")])  # fmt: skip
+    r = link_corpus([*corpus, lone, junior], with_topics=False)
+    assert r.quote_speakers["s1-q0"] == r.quote_speakers["f0-q0"]
+    assert r.quote_speakers["j1-q0"] == ["donald-trump-jr"]  # a full name: Jr. is part of who he is
+
+
+def test_an_initialism_is_the_one_organisation_it_spells() -> None:
+    def org(aid: str, name: str, day: int) -> tuple:
+        art, qs = make_article(aid, f"{name} said that turnout rose.", f"2024-03-{day:02d}",
+                               [("turnout rose", name, "indirect")])  # fmt: skip
+        qs[0].speakers[0].type = "organisation"
+        return art, qs
+
+    r = link_corpus([org("a1", "Associated Press", 1), org("a2", "AP", 2), org("a3", "Apple", 3)], with_topics=False)
+    assert r.quote_speakers["a2-q0"] == r.quote_speakers["a1-q0"] == ["associated-press"]
+    assert r.quote_speakers["a3-q0"] == ["apple"]
+
+
+def test_a_person_read_as_an_organisation_in_one_article_is_that_person() -> None:
+    corpus = _named_in_full(3, "Donald Trump")
+    art, qs = make_article("o1", "Donald Trump said that taxes were unfair.", "2024-02-01",
+                           [("taxes were unfair", "Donald Trump", "indirect")])  # fmt: skip
+    qs[0].speakers[0].type = "organisation"
+    r = link_corpus([*corpus, (art, qs)], with_topics=False)
+    assert r.quote_speakers["o1-q0"] == ["donald-trump"]

@@ -221,8 +221,12 @@ def _surface(q: Quote) -> str | None:
 
 
 def _full_key(name: str) -> str | None:
+    """A first name and a surname at least: "Biden Jr." is a surname alone, "Donald Trump Jr." a full name."""
     toks = [t for t in name_tokens(name) if len(t) > 1 or not t.isalpha()]
-    return " ".join(toks) if len(toks) >= 2 else None
+    core = len(toks)
+    while core > 1 and toks[core - 1].strip(".") in _SUFFIXES:
+        core -= 1
+    return " ".join(toks) if core >= 2 else None
 
 
 def _initial(name: str) -> str | None:
@@ -242,17 +246,35 @@ def link_names(
         by_article[m.article_id].append(m)
     # Full names and organisations.
     surnames: dict[str, set[str]] = defaultdict(set)
+    named_in: dict[str, set[str]] = defaultdict(set)  # full-name cluster -> the articles that name it in full
+    org_typed: list[Mention] = []
     for m in mentions:
         if m.title is not None:
             continue
         if m.type == "organisation":
-            lk.cluster_of[m.idx] = "o:" + fold(m.name)
+            org_typed.append(m)
             continue
         full = _full_key(m.name) if _initial(m.name) is None else None
         if full:
             cid = "p:" + full
             lk.cluster_of[m.idx] = cid
-            surnames[full.split()[-1]].add(cid)
+            surnames[_surname(full)].add(cid)
+            named_in[cid].add(m.article_id)
+    # A speaker typed an organisation whose name is a person's full name that more articles quote as a
+    # person ("Donald Trump" read as an organisation in one article) is that person: the type is a guess
+    # from one sentence, the name is not.
+    org_articles: dict[str, set[str]] = defaultdict(set)
+    for m in org_typed:
+        org_articles[fold(m.name)].add(m.article_id)
+    spelled = _initialisms(org_articles)
+    for m in org_typed:
+        full = _full_key(m.name)
+        person = "p:" + full if full else None
+        if person in named_in and len(named_in[person]) > len(org_articles[fold(m.name)]):
+            lk.cluster_of[m.idx] = person
+        else:
+            key = fold(m.name)
+            lk.cluster_of[m.idx] = "o:" + (spelled.get(key, key) if m.name.isupper() else key)
     # Roles, anchored on the names each article quotes.
     if observations is not None:
         lk.observations = list(observations)
@@ -266,13 +288,16 @@ def link_names(
             orgs_by_surface[(o.article_id, fold(o.surface))].add(o.title.organisation)
     articles: dict[str, _ArticleText] = {}  # per article: its text, folded once, and what it was searched for
     # Surnames alone (and "J. Stoltenberg").
+    prominence = {c: len(a) for c, a in named_in.items()}
     for m in mentions:
         if m.idx in lk.cluster_of or m.title is not None:
             continue
         if m.article_id not in articles:
             articles[m.article_id] = _ArticleText(texts, m.article_id)
         ctx = _Context(articles[m.article_id], orgs_by_surface[(m.article_id, fold(m.name))])
-        lk.cluster_of[m.idx] = _resolve_surname(m, by_article[m.article_id], lk, surnames, cluster_orgs, ctx)
+        lk.cluster_of[m.idx] = _resolve_surname(
+            m, by_article[m.article_id], lk, surnames, cluster_orgs, ctx, prominence
+        )
     return lk
 
 
@@ -351,6 +376,45 @@ def _cluster_orgs(lk: Linking) -> dict[str, set[str]]:
     return out
 
 
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})  # generational: "Joseph R. Biden Jr." is a Biden
+# A surname alone, in an article that names no bearer of it in full, is the bearer other articles name in
+# full far more often: news write the full name at first mention except for people they take as known.
+PROMINENT_MIN_ARTICLES = 3
+PROMINENT_RATIO = 4
+_PROMINENT = "surname alone: taken as its most named bearer"
+
+
+def _surname(full: str) -> str:
+    toks = full.split()
+    while len(toks) > 1 and toks[-1].strip(".") in _SUFFIXES:
+        toks.pop()
+    return toks[-1] if toks else ""
+
+
+_MINOR = frozenset({"of", "the", "for", "and", "on", "in", "de", "&"})
+
+
+def _initialisms(orgs: Iterable[str]) -> dict[str, str]:
+    """Folded initialisms ("ap") -> the one organisation in ``orgs`` (folded names) they spell out
+    ("associated press"), for the initialisms ``orgs`` holds; none where two names share the initials."""
+    names = list(orgs)
+    spelled: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        words = [w for w in name.replace("-", " ").split() if w not in _MINOR]
+        if len(words) >= 2 and all(w[:1].isalpha() for w in words):
+            spelled["".join(w[0] for w in words)].add(name)
+    return {n: next(iter(spelled[n])) for n in names if n.isalpha() and len(spelled.get(n, ())) == 1}
+
+
+def _most_named(cands: list[str], prominence: Mapping[str, int]) -> str | None:
+    """The candidate named in full in at least ``PROMINENT_MIN_ARTICLES`` articles and in
+    ``PROMINENT_RATIO`` times as many as any other, else None."""
+    ranked = sorted(cands, key=lambda c: (-prominence.get(c, 0), c))
+    top = prominence.get(ranked[0], 0) if ranked else 0
+    runner = prominence.get(ranked[1], 0) if len(ranked) > 1 else 0
+    return ranked[0] if top >= PROMINENT_MIN_ARTICLES and top >= PROMINENT_RATIO * runner else None
+
+
 def _resolve_surname(
     m: Mention,
     same_article: list[Mention],
@@ -358,11 +422,12 @@ def _resolve_surname(
     surnames: dict[str, set[str]],
     cluster_orgs: dict[str, set[str]],
     ctx: _Context,
+    prominence: Mapping[str, int] | None = None,
 ) -> str:
     toks = name_tokens(m.name)
     if not toks:
         return "u:" + fold(m.name)
-    sur, initial = toks[-1], _initial(m.name)
+    sur, initial = _surname(" ".join(toks)), _initial(m.name)
     cands = sorted(c for c in surnames.get(sur, ()) if initial is None or c[2:].startswith(initial))
     if not cands:
         return "s:" + fold(m.name)
@@ -381,6 +446,14 @@ def _resolve_surname(
         )
         if len(by_org) == 1:
             return by_org[0]
+        known = _most_named(cands, prominence or {})
+        if known is not None:
+            for c in cands:
+                if c != known:
+                    lk.uncertain[known].append(UncertainLink(
+                        other_key=c, alias=m.name, reason=_PROMINENT, article_ids=[m.article_id]
+                    ))
+            return known
     why = (
         "several people with this surname in the article"
         if len(local) > 1 or len(named) > 1
