@@ -300,3 +300,34 @@ def test_full_relink_rewrites_a_statement_row_whose_digest_still_matches(tmp_pat
     assert linked_state(store) != state
     pipeline.relink(store, full=True)
     assert linked_state(store) == state
+
+
+def test_relink_reads_one_cached_value_per_unchanged_article(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Said dates and topics are kept per article: after a small ingest only the new articles (and those
+    whose speakers changed) are worked out again; the rest is one cached value each."""
+    import onrecord.speakers as speakers
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    corpus = _synthesise(400, seed=19)
+    for art, quotes in corpus[:-4]:
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    worked: list[str] = []
+    real = speakers.said_dates
+
+    def counting(sub, *rest):  # type: ignore[no-untyped-def]
+        worked.extend(a.id for a, _ in sub)
+        return real(sub, *rest)
+
+    monkeypatch.setattr(speakers, "said_dates", counting)
+    for art, quotes in corpus[-4:]:
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    new = {a.id for a, _ in corpus[-4:]}
+    assert new <= set(worked) and len(worked) < len(corpus) / 10
+    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
+    for art, quotes in corpus:
+        ref.add_article(art, quotes)
+    pipeline.relink(ref, full=True)
+    assert_same_links(store, ref)
+    assert cache_sizes(store) == cache_sizes(ref)

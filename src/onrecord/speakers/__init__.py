@@ -37,7 +37,7 @@ from onrecord.speakers.statements import (
     statement_id,
     variant_diffs,
 )
-from onrecord.speakers.topics import TopicFn, cached_topics, regex_topics, topics_kind
+from onrecord.speakers.topics import Topic, TopicFn, cached_topics, regex_topics, text_key, topics_kind
 from onrecord.speakers.types import (
     CacheFactory,
     Corrections,
@@ -142,10 +142,9 @@ def _link_corpus(
     for r in lk.roles:
         if r.person_key:
             roles_by_key[r.person_key].append(r)
-    said_cache = caches(SAID_DATES_KIND) if caches is not None else None
-    said = said_dates(corpus, quote_speakers, {s.key: s for s in speakers}, said_cache, texts)
-    topic_cache = caches(topics_kind()) if caches is not None and topic_fn is None else None
-    topics, labels = _topics(corpus, with_topics, topic_fn, topic_cache)
+    said, topics, labels = quote_facts(
+        corpus, quote_speakers, {s.key: s for s in speakers}, with_topics, topic_fn, caches, texts
+    )
     info = {
         q.id: QuoteInfo(
             said_date=said[q.id].date,
@@ -310,6 +309,95 @@ def _organisations(keys: list[str], roles: dict[str, list[RoleRecord]], date: st
 
 SAID_DATES_VERSION = 1  # bump when what ``said_date_of`` finds for a quote changes
 SAID_DATES_KIND = f"said-dates-v{SAID_DATES_VERSION}"
+QUOTE_FACTS_VERSION = 1  # bump when what ``quote_facts`` keeps per article changes
+
+
+def quote_facts(
+    corpus: list[tuple[Article, list[Quote]]],
+    quote_speakers: dict[str, list[str]],
+    speakers: dict[str, Speaker],
+    with_topics: bool,
+    topic_fn: TopicFn | None,
+    caches: CacheFactory | None,
+    texts: Texts,
+) -> tuple[dict[str, SaidDate], dict[str, list[str]], dict[str, str]]:
+    """When each quote was said, its topics (keys), and the topics' display forms.
+
+    With ``caches``, both are kept per article, by a digest of everything they depend on (the
+    article, its quotes and their spans, each quote's speakers and the names those speakers go by,
+    and the topic model): a relink reads one cached value per unchanged article and works out only
+    new articles and those whose speakers changed. Topics of spaCy are also kept per text, so an
+    article that changed re-reads only texts it has not seen.
+    """
+    cacheable_topics = with_topics and topic_fn is None
+    kind = f"quote-facts-v{QUOTE_FACTS_VERSION}:{SAID_DATES_KIND}:{topics_kind() if cacheable_topics else 'said'}"
+    facts = caches(kind) if caches is not None else None
+    topic_cache = caches(topics_kind()) if caches is not None and cacheable_topics else None
+    if facts is None:
+        said = said_dates(corpus, quote_speakers, speakers, None, texts)
+        per_quote, labels = _topics(corpus, with_topics, topic_fn, topic_cache)
+        return said, per_quote, labels
+    tokens: dict[tuple[str, ...], str] = {}
+    ordered = [sorted(qs, key=lambda q: (q.start, q.id)) for _, qs in corpus]
+    keys = []
+    for (art, _), quotes in zip(corpus, ordered, strict=True):
+        h = hashlib.blake2b(f"{art.id}\x1e{art.published}".encode(), digest_size=12)
+        for q in quotes:
+            ks = tuple(quote_speakers.get(q.id, []))
+            if ks not in tokens:
+                tokens[ks] = " ".join(ks) + "\x1d" + " ".join(sorted(_speaker_tokens(list(ks), speakers)))
+            spans = ",".join(f"{sp.start}-{sp.end}" for sp in q.content.spans)
+            sent = f"{q.sentence.start}-{q.sentence.end}" if q.sentence else ""
+            h.update(f"\x1f{q.id}\x1e{spans}\x1e{sent}\x1e{tokens[ks]}".encode())
+        keys.append(h.hexdigest())
+    known = facts.get_many(keys)
+    missed = [n for n, k in enumerate(keys) if k not in known]
+    sub = [corpus[n] for n in missed]
+    said_new = said_dates(sub, quote_speakers, speakers, None, texts)
+    found: dict[str, list[Topic]] = {}
+    if cacheable_topics and sub:
+        unique = list(dict.fromkeys(q.content.text for _, qs in sub for q in qs))
+        found = dict(zip(unique, cached_topics(unique, topic_cache), strict=True))
+    fresh: dict[str, dict] = {}
+    for n in missed:
+        quotes = ordered[n]
+        value: dict[str, list] = {"s": [_said_row(said_new[q.id]) for q in quotes]}
+        if cacheable_topics:
+            value["t"] = [[list(t) for t in found[q.content.text]] for q in quotes]
+            value["k"] = [text_key(q.content.text) for q in quotes]
+        fresh[keys[n]] = value
+        known[keys[n]] = value
+    if fresh:
+        facts.put_many(fresh)
+    keep = getattr(topic_cache, "keep", None)
+    said: dict[str, SaidDate] = {}
+    quote_topics: dict[str, list[Topic]] = {}
+    for quotes, key in zip(ordered, keys, strict=True):
+        value = known[key]
+        for q, row in zip(quotes, value["s"], strict=True):
+            said[q.id] = SaidDate(*row)
+        if cacheable_topics:
+            for q, row in zip(quotes, value["t"], strict=True):
+                quote_topics[q.id] = [(k, d) for k, d in row]
+            if keep is not None:  # the texts' own topics stay cached for when this article changes
+                keep(value["k"])
+    if not cacheable_topics:
+        per_quote, labels = _topics(corpus, with_topics, topic_fn, None)
+        return said, per_quote, labels
+    labels: dict[str, str] = {}
+    seen: set[str] = set()
+    for _, qs in corpus:  # display forms as ``_topics`` picks them: the first text to name a topic
+        for q in qs:
+            if q.content.text not in seen:
+                seen.add(q.content.text)
+                for k, d in quote_topics[q.id]:
+                    labels.setdefault(k, d)
+    per_quote = {qid: [k for k, _ in row] for qid, row in quote_topics.items()}
+    return said, per_quote, dict(sorted(labels.items()))
+
+
+def _said_row(d: SaidDate) -> list:
+    return [d.date, d.basis, d.precision]
 
 
 def said_dates(

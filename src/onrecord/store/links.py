@@ -333,6 +333,11 @@ class LinkCache:
                 out.update(rows.all())
         return out
 
+    def keep(self, keys: Iterable[str]) -> None:
+        """Keep these values through ``prune`` without reading them (what a value of another kind,
+        read instead, was derived from)."""
+        self.asked.update(keys)
+
     def put_many(self, values: dict[str, Any]) -> None:
         if not values:
             return
