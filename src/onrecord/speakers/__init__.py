@@ -330,7 +330,8 @@ def quote_facts(
     article that changed re-reads only texts it has not seen.
     """
     cacheable_topics = with_topics and topic_fn is None
-    kind = f"quote-facts-v{QUOTE_FACTS_VERSION}:{SAID_DATES_KIND}:{topics_kind() if cacheable_topics else 'said'}"
+    depends = f"{SAID_DATES_KIND}:{topics_kind() if cacheable_topics else 'said only'}"  # short: kinds are <= 64
+    kind = f"quote-facts-v{QUOTE_FACTS_VERSION}:{hashlib.blake2b(depends.encode(), digest_size=6).hexdigest()}"
     facts = caches(kind) if caches is not None else None
     topic_cache = caches(topics_kind()) if caches is not None and cacheable_topics else None
     if facts is None:
