@@ -331,3 +331,35 @@ def test_relink_reads_one_cached_value_per_unchanged_article(tmp_path: Path, mon
     pipeline.relink(ref, full=True)
     assert_same_links(store, ref)
     assert cache_sizes(store) == cache_sizes(ref)
+
+
+def test_relink_clusters_only_the_speakers_with_new_quotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A speaker whose quotes did not change keeps its statements from the cache whole: their pairs are
+    neither read nor clustered again."""
+    from onrecord.speakers import statements
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    corpus = _synthesise(500, seed=23)
+    for art, quotes in corpus[:-2]:
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    clustered: list[set[int]] = []
+    real = statements._average_link
+
+    def recording(n, edges, threshold):  # type: ignore[no-untyped-def]
+        clustered.append({i for e in edges for i in e})
+        return real(n, edges, threshold)
+
+    monkeypatch.setattr(statements, "_average_link", recording)
+    for art, quotes in corpus[-2:]:
+        store.add_article(art, quotes)
+    result = pipeline.relink(store)
+    (seen,) = clustered
+    paired = sum(len(st.reports) for st in result.statements if len(st.reports) > 1)
+    assert 0 < len(seen) < paired / 2  # only the blocks of the speakers the new quotes touch
+    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
+    for art, quotes in corpus:
+        ref.add_article(art, quotes)
+    pipeline.relink(ref, full=True)
+    assert_same_links(store, ref)
+    assert cache_sizes(store) == cache_sizes(ref)

@@ -234,10 +234,24 @@ def cluster(
             blocks[it.speaker_key].append(i)
     todo = [idxs for idxs in blocks.values() if len(idxs) > 1]
     focus: list[tuple[list[int], set[int] | None]] = [(idxs, None) for idxs in todo]  # (block, items to compare)
-    fresh: dict[str, list[list[Any]]] = {}
+    fresh: dict[str, Any] = {}
     keys_of: list[dict[int | None, str]] = []
+    settled: list[tuple[list[int], dict[str, Any]]] = []  # blocks whose whole clustering the cache holds
+    block_keys: list[str] = []  # of the blocks clustered here
     if cache is not None:
         hoods = [_bucket_keys(items, idxs, p) for idxs in todo]
+        whole = [_block_key(items, idxs, keys, detached) for idxs, (keys, _) in zip(todo, hoods, strict=True)]
+        done = cache.get_many(whole)
+        keep_keys = getattr(cache, "keep", None)
+        rest = []
+        for idxs, hood, bk in zip(todo, hoods, whole, strict=True):
+            if bk in done:
+                settled.append((idxs, done[bk]))
+                if keep_keys is not None:  # its buckets' pairs stay cached for when the block changes
+                    keep_keys(hood[0].values())
+            else:
+                rest.append((idxs, hood, bk))
+        todo, hoods, block_keys = [r[0] for r in rest], [r[1] for r in rest], [r[2] for r in rest]
         known = cache.get_many([k for keys, _ in hoods for k in keys.values()])
         focus = []
         for idxs, (keys, members) in zip(todo, hoods, strict=True):
@@ -280,13 +294,73 @@ def cluster(
         if only is not None:
             for b, key in keys_of[k].items():
                 fresh[key] = found.get(b, [])
-    if cache is not None and fresh:
-        cache.put_many(fresh)
     if detached:  # a reader's correction: these reports join no statement (scores stay cached)
         edges = {e: sc for e, sc in edges.items() if items[e[0]].quote_id not in detached
                  and items[e[1]].quote_id not in detached}  # fmt: skip
     labels, scores = _average_link(n, edges, round(p.link * _SCALE))
+    if cache is not None:
+        fresh.update(_block_values(todo, block_keys, labels, scores, edges))
+        for idxs, value in settled:
+            _settle(idxs, value, labels, scores, edges)
+    if cache is not None and fresh:
+        cache.put_many(fresh)
     return Clustering(labels, scores, {e: sc / _SCALE for e, sc in edges.items()})
+
+
+def _block_key(
+    items: Sequence[Item], idxs: list[int], bucket_keys: dict[int | None, str], detached: frozenset[str]
+) -> str:
+    """The digest of everything one speaker's clustering depends on: what each of its buckets is compared
+    with (``_bucket_keys``), the order of its quotes (ties go to the earlier) and which are detached."""
+    h = hashlib.blake2b(b"block", digest_size=12)
+    for b in sorted(bucket_keys, key=lambda x: (x is None, x or 0)):
+        h.update(f"|{b}|{bucket_keys[b]}".encode())
+    ids = [items[i].quote_id for i in idxs]
+    h.update(("\x1e" + "\x1f".join(ids) + "\x1e" + "\x1f".join(sorted(set(ids) & detached))).encode())
+    return h.hexdigest()
+
+
+def _block_values(
+    blocks: list[list[int]],
+    keys: list[str],
+    labels: list[int],
+    scores: list[float | None],
+    edges: dict[tuple[int, int], int],
+) -> dict[str, dict[str, Any]]:
+    """Each block's clustering by block position: every item's group (its root's position) and score, and
+    the pairs kept inside groups (the statements' confidences are made of them)."""
+    where: dict[int, tuple[int, int]] = {}  # item -> (block, position)
+    for k, idxs in enumerate(blocks):
+        for pos, i in enumerate(idxs):
+            where[i] = (k, pos)
+    inside: dict[int, list[list[int]]] = defaultdict(list)
+    for (i, j), sc in edges.items():
+        wi, wj = where.get(i), where.get(j)
+        if wi is not None and wj is not None and labels[i] == labels[j]:
+            inside[wi[0]].append([wi[1], wj[1], sc])
+    out = {}
+    for k, (idxs, key) in enumerate(zip(blocks, keys, strict=True)):
+        out[key] = {
+            "l": [where[labels[i]][1] for i in idxs],
+            "s": [scores[i] for i in idxs],
+            "e": inside.get(k, []),
+        }
+    return out
+
+
+def _settle(
+    idxs: list[int],
+    value: dict[str, Any],
+    labels: list[int],
+    scores: list[float | None],
+    edges: dict[tuple[int, int], int],
+) -> None:
+    """A block's cached clustering into the run's labels, scores and edges."""
+    for pos, i in enumerate(idxs):
+        labels[i] = idxs[value["l"][pos]]
+        scores[i] = value["s"][pos]
+    for a, b, sc in value["e"]:
+        edges[(idxs[a], idxs[b])] = sc
 
 
 def _average_link(n: int, edges: dict[tuple[int, int], int], threshold: int) -> tuple[list[int], list[float | None]]:
