@@ -251,16 +251,38 @@ def test_statement_clusters_from_the_cache_compare_only_quotes_near_new_ones(mon
     assert _partition(got.labels, everything) == _partition(statements.cluster(everything).labels, everything)
 
 
+def _linked_store(path: Path, corpus: list) -> Store:
+    """A SQLite store holding ``corpus``, linked."""
+    store = Store(f"sqlite:///{path}")
+    for art, quotes in corpus:
+        store.add_article(art, quotes)
+    pipeline.relink(store)
+    return store
+
+
+def _add_and_relink(store: Store, corpus: list) -> Any:
+    for art, quotes in corpus:
+        store.add_article(art, quotes)
+    return pipeline.relink(store)
+
+
+def _assert_as_full_relink(store: Store, corpus: list, tmp_path: Path) -> None:
+    """``store`` holds the links (and the cache) a full relink of ``corpus`` from scratch gives."""
+    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
+    for art, quotes in corpus:
+        ref.add_article(art, quotes)
+    pipeline.relink(ref, full=True)
+    assert_same_links(store, ref)
+    assert cache_sizes(store) == cache_sizes(ref)
+
+
 def test_relink_builds_only_the_statements_whose_inputs_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import onrecord.speakers as speakers
 
-    store = Store(f"sqlite:///{tmp_path / 's.db'}")
     corpus = _synthesise(400, seed=13)
-    for art, quotes in corpus[:-3]:
-        store.add_article(art, quotes)
-    pipeline.relink(store)
+    store = _linked_store(tmp_path / "s.db", corpus[:-3])
     built: list[str] = []
     real = speakers._statement
 
@@ -270,28 +292,19 @@ def test_relink_builds_only_the_statements_whose_inputs_changed(
         return st
 
     monkeypatch.setattr(speakers, "_statement", counting)
-    for art, quotes in corpus[-3:]:
-        store.add_article(art, quotes)
-    result = pipeline.relink(store)
+    result = _add_and_relink(store, corpus[-3:])
     total = len(result.statements)  # (does not build them)
     assert built and len(built) < total / 10  # a few articles touch a few statements
     new_quotes = {q.id for _, qs in corpus[-3:] for q in qs}
     touched = {result.quote_statement[q] for q in new_quotes if q in result.quote_statement}
     assert touched <= set(built)
-    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
-    for art, quotes in corpus:
-        ref.add_article(art, quotes)
-    pipeline.relink(ref, full=True)
-    assert_same_links(store, ref)
+    _assert_as_full_relink(store, corpus, tmp_path)
 
 
 def test_full_relink_rewrites_a_statement_row_whose_digest_still_matches(tmp_path: Path) -> None:
     """A statement's digest is of its inputs, so a row built by other code (an older linker) would match
     it: ``relink --full`` writes every statement again."""
-    store = Store(f"sqlite:///{tmp_path / 's.db'}")
-    for art, quotes in _synthesise(300, seed=17):
-        store.add_article(art, quotes)
-    pipeline.relink(store)
+    store = _linked_store(tmp_path / "s.db", _synthesise(300, seed=17))
     state = linked_state(store)
     with store.engine.connect() as conn:
         conn.execute(text("UPDATE statements SET text = 'stale', report_count = 0"))
@@ -307,11 +320,8 @@ def test_relink_reads_one_cached_value_per_unchanged_article(tmp_path: Path, mon
     whose speakers changed) are worked out again; the rest is one cached value each."""
     import onrecord.speakers as speakers
 
-    store = Store(f"sqlite:///{tmp_path / 's.db'}")
     corpus = _synthesise(400, seed=19)
-    for art, quotes in corpus[:-4]:
-        store.add_article(art, quotes)
-    pipeline.relink(store)
+    store = _linked_store(tmp_path / "s.db", corpus[:-4])
     worked: list[str] = []
     real = speakers.said_dates
 
@@ -320,17 +330,10 @@ def test_relink_reads_one_cached_value_per_unchanged_article(tmp_path: Path, mon
         return real(sub, *rest)
 
     monkeypatch.setattr(speakers, "said_dates", counting)
-    for art, quotes in corpus[-4:]:
-        store.add_article(art, quotes)
-    pipeline.relink(store)
+    _add_and_relink(store, corpus[-4:])
     new = {a.id for a, _ in corpus[-4:]}
     assert new <= set(worked) and len(worked) < len(corpus) / 10
-    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
-    for art, quotes in corpus:
-        ref.add_article(art, quotes)
-    pipeline.relink(ref, full=True)
-    assert_same_links(store, ref)
-    assert cache_sizes(store) == cache_sizes(ref)
+    _assert_as_full_relink(store, corpus, tmp_path)
 
 
 def test_relink_clusters_only_the_speakers_with_new_quotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -338,11 +341,8 @@ def test_relink_clusters_only_the_speakers_with_new_quotes(tmp_path: Path, monke
     neither read nor clustered again."""
     from onrecord.speakers import statements
 
-    store = Store(f"sqlite:///{tmp_path / 's.db'}")
     corpus = _synthesise(500, seed=23)
-    for art, quotes in corpus[:-2]:
-        store.add_article(art, quotes)
-    pipeline.relink(store)
+    store = _linked_store(tmp_path / "s.db", corpus[:-2])
     clustered: list[set[int]] = []
     real = statements._average_link
 
@@ -351,15 +351,8 @@ def test_relink_clusters_only_the_speakers_with_new_quotes(tmp_path: Path, monke
         return real(n, edges, threshold)
 
     monkeypatch.setattr(statements, "_average_link", recording)
-    for art, quotes in corpus[-2:]:
-        store.add_article(art, quotes)
-    result = pipeline.relink(store)
+    result = _add_and_relink(store, corpus[-2:])
     (seen,) = clustered
     paired = sum(len(st.reports) for st in result.statements if len(st.reports) > 1)
     assert 0 < len(seen) < paired / 2  # only the blocks of the speakers the new quotes touch
-    ref = Store(f"sqlite:///{tmp_path / 'ref.db'}")
-    for art, quotes in corpus:
-        ref.add_article(art, quotes)
-    pipeline.relink(ref, full=True)
-    assert_same_links(store, ref)
-    assert cache_sizes(store) == cache_sizes(ref)
+    _assert_as_full_relink(store, corpus, tmp_path)
