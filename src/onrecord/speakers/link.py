@@ -511,13 +511,11 @@ def _title_display(t: ParsedTitle | None) -> str:
 # --- 5. bare titles -----------------------------------------------------------------
 
 
-def resolve_titles(lk: Linking, table: RoleTable) -> None:
+def resolve_titles(lk: Linking, table: RoleTable, named: list[str | None] | None = None) -> None:
     """Bare titles go to the holder: first one the same article names with that title (not "former"),
-    else the holder on the article's date (imports first)."""
+    else the holder on the article's date (imports first). ``named`` as for ``build_roles``."""
     titled: dict[tuple[str, str], set[str]] = defaultdict(set)  # (article, folded title) -> speaker keys
-    index = _observation_index(lk)
-    for o in lk.observations:
-        cid = index.cluster(o, lk)
+    for o, cid in zip(lk.observations, named if named is not None else _observation_clusters(lk), strict=True):
         if cid is not None and cid in lk.keys:
             titled[(o.article_id, o.title.key[0])].add(lk.keys[cid])
     by_key = {k: c for c, k in lk.keys.items()}
@@ -712,13 +710,20 @@ def link_speakers(
     assign_keys(lk)
     lk.uncertain = defaultdict(list, {c: _keyed(lk, us) for c, us in lk.uncertain.items()})
     imported = _link_imported(lk, imported_roles)
-    table = RoleTable([*imported, *build_roles(lk)])
-    resolve_titles(lk, table)
+    # Which cluster each role observation names, read once: resolving titles moves only title mentions,
+    # which name no observation, so the roles built before it stay right unless corrections move people.
+    named = _observation_clusters(lk)
+    roles = build_roles(lk, named)
+    resolve_titles(lk, RoleTable([*imported, *roles]), named)
     assign_keys(lk)
     if corrections:
+        before = (dict(lk.cluster_of), dict(lk.keys), dict(lk.names))
         lk.notes = apply_corrections(lk, corrections)
         assign_keys(lk)
-    lk.roles = [*_link_imported(lk, imported_roles), *build_roles(lk)]
+        if (lk.cluster_of, lk.keys, lk.names) != before:
+            roles = build_roles(lk, _observation_clusters(lk))
+            imported = _link_imported(lk, imported_roles)
+    lk.roles = [*imported, *roles]
     return lk
 
 
@@ -733,12 +738,17 @@ def _keyed(lk: Linking, links: list[UncertainLink]) -> list[UncertainLink]:
     return list(seen.values())
 
 
-def build_roles(lk: Linking) -> list[RoleRecord]:
-    """Role records per speaker key from the observations, each mapped to the cluster its name went to."""
-    pairs = []
+def _observation_clusters(lk: Linking) -> list[str | None]:
+    """The cluster each of ``lk.observations`` names (None: no one mention of its article)."""
     index = _observation_index(lk)
-    for o in lk.observations:
-        cid = index.cluster(o, lk)
+    return [index.cluster(o, lk) for o in lk.observations]
+
+
+def build_roles(lk: Linking, named: list[str | None] | None = None) -> list[RoleRecord]:
+    """Role records per speaker key from the observations, each mapped to the cluster its name went to
+    (``named``: ``_observation_clusters``, when already read)."""
+    pairs = []
+    for o, cid in zip(lk.observations, named if named is not None else _observation_clusters(lk), strict=True):
         if cid is not None and cid in lk.keys and not cid.startswith("o:"):
             pairs.append((lk.keys[cid], o))
     names = {lk.keys[c]: n for c, n in lk.names.items() if c in lk.keys}
