@@ -308,7 +308,6 @@ def _organisations(keys: list[str], roles: dict[str, list[RoleRecord]], date: st
 
 
 SAID_DATES_VERSION = 1  # bump when what ``said_date_of`` finds for a quote changes
-SAID_DATES_KIND = f"said-dates-v{SAID_DATES_VERSION}"
 QUOTE_FACTS_VERSION = 1  # bump when what ``quote_facts`` keeps per article changes
 
 
@@ -330,12 +329,13 @@ def quote_facts(
     article that changed re-reads only texts it has not seen.
     """
     cacheable_topics = with_topics and topic_fn is None
-    depends = f"{SAID_DATES_KIND}:{topics_kind() if cacheable_topics else 'said only'}"  # short: kinds are <= 64
+    # Hashed: the store's kind column holds 64 characters.
+    depends = f"said-dates-v{SAID_DATES_VERSION}:{topics_kind() if cacheable_topics else 'said only'}"
     kind = f"quote-facts-v{QUOTE_FACTS_VERSION}:{hashlib.blake2b(depends.encode(), digest_size=6).hexdigest()}"
     facts = caches(kind) if caches is not None else None
     topic_cache = caches(topics_kind()) if caches is not None and cacheable_topics else None
     if facts is None:
-        said = said_dates(corpus, quote_speakers, speakers, None, texts)
+        said = said_dates(corpus, quote_speakers, speakers, texts)
         per_quote, labels = _topics(corpus, with_topics, topic_fn, topic_cache)
         return said, per_quote, labels
     tokens: dict[tuple[str, ...], str] = {}
@@ -354,7 +354,7 @@ def quote_facts(
     known = facts.get_many(keys)
     missed = [n for n, k in enumerate(keys) if k not in known]
     sub = [corpus[n] for n in missed]
-    said_new = said_dates(sub, quote_speakers, speakers, None, texts)
+    said_new = said_dates(sub, quote_speakers, speakers, texts)
     found: dict[str, list[Topic]] = {}
     if cacheable_topics and sub:
         unique = list(dict.fromkeys(q.content.text for _, qs in sub for q in qs))
@@ -405,63 +405,30 @@ def said_dates(
     corpus: list[tuple[Article, list[Quote]]],
     quote_speakers: dict[str, list[str]],
     speakers: dict[str, Speaker],
-    cache: DerivedCache | None = None,
     texts: Texts | None = None,
 ) -> dict[str, SaidDate]:
     """When each quote was said. A date read for one quote carries over to the same speaker's later
-    quotes in the article (a press conference reported quote by quote).
-
-    With a ``cache``, the date read from a quote's own text is kept by what it depends on (the quote,
-    its article's date and quoted spans, the names of its speakers), so only new quotes are read.
-    """
+    quotes in the article (a press conference reported quote by quote). ``quote_facts`` keeps the
+    result per article."""
     tokens: dict[tuple[str, ...], set[str]] = {}  # per speaker set: most quotes share theirs with many
-    plan: list[tuple[Article, list[tuple[Quote, list[str], set[str], str]]]] = []
+    out: dict[str, SaidDate] = {}
     for art, quotes in corpus:
-        spans = _spans_key(quotes) if cache is not None else ""
-        rows = []
+        carried: dict[str, SaidDate] = {}
+        all_spans: _SortedSpans | None = None
         for q in sorted(quotes, key=lambda q: (q.start, q.id)):
             keys = quote_speakers.get(q.id, [])
             ks = tuple(keys)
             if ks not in tokens:
                 tokens[ks] = _speaker_tokens(keys, speakers)
-            key = _said_key(q.id, art.published, spans, tokens[ks]) if cache is not None else ""
-            rows.append((q, keys, tokens[ks], key))
-        plan.append((art, rows))
-    known = cache.get_many([k for _, rows in plan for *_, k in rows]) if cache is not None else {}
-    fresh: dict[str, list] = {}
-    out: dict[str, SaidDate] = {}
-    for art, rows in plan:
-        carried: dict[str, SaidDate] = {}
-        all_spans: _SortedSpans | None = None
-        for q, keys, toks, key in rows:
-            if key in known:
-                got = SaidDate(*known[key]) if known[key] else None
-            else:
-                if all_spans is None:
-                    all_spans = _SortedSpans(s for q2, *_ in rows for s in q2.content.spans)
-                got = said_date_of(texts.article(art) if texts is not None else art, q, toks, all_spans)
-                if cache is not None:
-                    fresh[key] = [got.date, got.basis, got.precision] if got else []
+            if all_spans is None:
+                all_spans = _SortedSpans(s for q2 in quotes for s in q2.content.spans)
+            got = said_date_of(texts.article(art) if texts is not None else art, q, tokens[ks], all_spans)
             if got is None:
                 got = next((carried[k] for k in keys if k in carried), None) or from_article(art.published)
             elif keys:
                 carried.update({k: got for k in keys})
             out[q.id] = got
-    if cache is not None and fresh:
-        cache.put_many(fresh)
     return out
-
-
-def _spans_key(quotes: list[Quote]) -> str:
-    """The quoted spans of an article (they are masked when its sentences are read for dates)."""
-    return ",".join(sorted(f"{s.start}-{s.end}" for q in quotes for s in q.content.spans))
-
-
-def _said_key(quote_id: str, published: str | None, spans: str, tokens: set[str]) -> str:
-    import hashlib
-
-    data = f"{quote_id}\x1e{published}\x1e{spans}\x1e{' '.join(sorted(tokens))}"
-    return hashlib.blake2b(data.encode(), digest_size=12).hexdigest()
 
 
 def _speaker_tokens(keys: list[str], speakers: dict[str, Speaker]) -> set[str]:
