@@ -95,6 +95,14 @@ def test_add_article_with_quotes_and_sightings(store: Store) -> None:
     assert store.get_article("a") is not None  # unique prefix
 
 
+def test_stored_ids_answers_many_has_article_calls_at_once(store: Store) -> None:
+    for aid in ("a1", "a2"):
+        store.add_article(_article(aid, f"Text of {aid}."))
+    asked = [f"a{i}" for i in range(2000)] + ["a1"]  # more than one batch of the IN list, and a repeat
+    assert store.stored_ids(asked) == {"a1", "a2"}
+    assert store.stored_ids([]) == set()
+
+
 def test_failed_article_insert_leaves_nothing_half_written(store: Store) -> None:
     a = _article("a1", 'T\n"One," he said.')
     q = _quote(a, "One,", "X")

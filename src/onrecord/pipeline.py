@@ -133,6 +133,23 @@ class SearchRefresher:
         self._last = time.monotonic()
 
 
+def _with_stored(items: Iterable[Article | Failure], store: Store, ahead: int = 64) -> Iterator[tuple[Any, bool]]:
+    """Each item with whether its id was stored when looked up: ids are looked up ``ahead`` at a time."""
+    buffer: list[Article | Failure] = []
+
+    def flush() -> Iterator[tuple[Any, bool]]:
+        stored = store.stored_ids([i.id for i in buffer if isinstance(i, Article)])
+        for i in buffer:
+            yield i, isinstance(i, Article) and i.id in stored
+        buffer.clear()
+
+    for item in items:
+        buffer.append(item)
+        if len(buffer) >= ahead:
+            yield from flush()
+    yield from flush()
+
+
 def ingest(
     paths: Iterable[str],
     store: Store,
@@ -235,7 +252,8 @@ def ingest(
             on_failure(failure)
 
     with extractor:
-        for item in read_inputs(paths, max_bytes=max_bytes, stdin=stdin, exclude=store.files()):
+        items = read_inputs(paths, max_bytes=max_bytes, stdin=stdin, exclude=store.files())
+        for item, was_stored in _with_stored(items, store):
             handled += 1
             if isinstance(item, Failure):
                 fail(item)
@@ -245,7 +263,9 @@ def ingest(
             if item.id in unstored:  # a copy of an article on its way to the store
                 copies.setdefault(item.id, []).append((item.source_path, item.source_record))
                 continue
-            if store.has_article(item.id):
+            # Stored since the look-up: by this run (then it is in the window), or by another writer
+            # (then ``add_article`` finds it and records a sighting).
+            if was_stored or (item.id in dedup and store.has_article(item.id)):
                 sighting(item.id, item.source_path, item.source_record)
                 continue
             res = dedup.add(item, normalise_body(item))

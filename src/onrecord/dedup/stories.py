@@ -8,7 +8,7 @@ each); the score is the dot product of the two vectors over those terms.
 The heaviest terms carry most of a cosine, while the light ones (common
 words) have the longest posting lists: reading them would cost most of a
 query and change few scores. Each posting carries the indexed article's
-weight, and every term list is scored in one numpy pass (concatenate, then
+weight, and every term list is scored in one numpy pass (join the C arrays, then
 ``bincount``) over the resident articles only.
 
 Dates are evidence: two articles whose published days are both known and
@@ -24,9 +24,11 @@ not the corpus.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -36,31 +38,25 @@ from onrecord.dedup.features import iso_day, weigh
 
 
 class _Posting:
-    """Article numbers and weights of one term, in growable numpy arrays."""
+    """Article numbers and weights of one term, in growable C arrays (``array.array``: an append is
+    one C call, and a query reads the last entries as bytes without a Python loop)."""
 
-    __slots__ = ("idx", "n", "w")
+    __slots__ = ("idx", "w")
 
     def __init__(self, idx: np.ndarray | None = None, w: np.ndarray | None = None) -> None:
-        if idx is None or w is None:
-            self.idx = np.empty(4, dtype=np.int32)
-            self.w = np.empty(4, dtype=np.float32)
-            self.n = 0
-        else:
-            self.idx, self.w, self.n = idx, w, len(idx)
+        self.idx = array("i")
+        self.w = array("f")
+        if idx is not None and w is not None:
+            self.idx.frombytes(np.ascontiguousarray(idx, dtype=np.int32).tobytes())
+            self.w.frombytes(np.ascontiguousarray(w, dtype=np.float32).tobytes())
 
     def append(self, j: int, weight: float, keep: int) -> None:
-        """Append; once full beyond ``2 * keep`` entries, drop all but the last ``keep`` (never read)."""
-        if self.n == len(self.idx):
-            if self.n >= 2 * keep:
-                self.idx[:keep] = self.idx[self.n - keep : self.n]
-                self.w[:keep] = self.w[self.n - keep : self.n]
-                self.n = keep
-            else:
-                self.idx = np.resize(self.idx, max(4, 2 * self.n))
-                self.w = np.resize(self.w, max(4, 2 * self.n))
-        self.idx[self.n] = j
-        self.w[self.n] = weight
-        self.n += 1
+        """Append; beyond ``2 * keep`` entries, drop all but the last ``keep`` (never read)."""
+        self.idx.append(j)
+        self.w.append(weight)
+        if len(self.idx) > 2 * keep:
+            del self.idx[: len(self.idx) - keep]
+            del self.w[: len(self.w) - keep]
 
 
 class _Column:
@@ -188,28 +184,17 @@ class StoryIndex:
         ``query_terms`` items are the heaviest.
         """
         m = self.max_postings
-        idx_parts: list[np.ndarray] = []
-        w_parts: list[np.ndarray] = []
-        qw: list[float] = []
-        lens: list[int] = []
-        postings = self._postings
-        for n, (term, w) in enumerate(weights.items()):
-            if n == self.query_terms:
-                break
-            posting = postings.get(term)
-            if posting is None:
-                continue
-            hi = posting.n
-            lo = hi - m if hi > m else 0
-            idx_parts.append(posting.idx[lo:hi])
-            w_parts.append(posting.w[lo:hi])
-            qw.append(w)
-            lens.append(hi - lo)
-        if not idx_parts:
+        get = self._postings.get
+        hits = [(p, w) for t, w in islice(weights.items(), self.query_terms) if (p := get(t)) is not None]
+        if not hits:
             return np.empty(0, dtype=np.int64), np.empty(0)
+        # The most recent m entries of each term, joined as bytes (C arrays support the buffer protocol).
+        idx = np.frombuffer(b"".join([p.idx[-m:] for p, _ in hits]), dtype=np.int32)
+        lens = [min(len(p.idx), m) for p, _ in hits]
         # One multiply for all terms: each posting weight times its query term's weight.
-        prod = np.concatenate(w_parts) * np.repeat(np.array(qw, dtype=np.float32), lens)
-        sums = np.bincount(np.concatenate(idx_parts), weights=prod)
+        qw = np.array([w for _, w in hits], dtype=np.float32)
+        prod = np.frombuffer(b"".join([p.w[-m:] for p, _ in hits]), dtype=np.float32) * np.repeat(qw, lens)
+        sums = np.bincount(idx, weights=prod)
         cand = np.flatnonzero(sums)
         cand = cand[self._alive.data[cand]]  # removed articles linger in postings until a rebuild
         return cand, sums[cand]
@@ -226,11 +211,17 @@ class StoryIndex:
         day = features.get("day")
         self._days.append(np.nan if day is None else day)
         postings, keep = self._postings, self.max_postings
-        for term, w in weights.items():
+        limit = 2 * keep
+        for term, w in weights.items():  # ``_Posting.append``, inlined: this loop runs ~200 times an article
             posting = postings.get(term)
             if posting is None:
                 posting = postings[term] = _Posting()
-            posting.append(j, w, keep)
+            ix = posting.idx
+            ix.append(j)
+            posting.w.append(w)
+            if len(ix) > limit:
+                del ix[: len(ix) - keep]
+                del posting.w[: len(posting.w) - keep]
         self._df.update(weights.keys())  # Counter.update counts an iterable in C
         self._n += 1
 
@@ -279,10 +270,11 @@ class StoryIndex:
         renumber[keep] = np.arange(len(keep), dtype=np.int32)
         postings: dict[str, _Posting] = {}
         for term, p in self._postings.items():
-            idx = p.idx[: p.n]
+            idx = np.frombuffer(p.idx, dtype=np.int32)
             held = alive[idx]
             if held.any():
-                postings[term] = _Posting(renumber[idx[held]], p.w[: p.n][held])
+                postings[term] = _Posting(renumber[idx[held]], np.frombuffer(p.w, dtype=np.float32)[held])
+            del idx
         self._postings = postings
         # Stories with no resident member are dropped.
         stories, story = np.unique(self._story_of.data[keep], return_inverse=True)

@@ -18,7 +18,7 @@ from onrecord.models import Article, Quote
 from onrecord.store import fulltext
 from onrecord.store import schema as t
 from onrecord.store.engine import ArticleRejected, StoreBase, _mark_changed, _meta_int, _now, _set_meta
-from onrecord.store.links import write_link_result
+from onrecord.store.links import chunks, write_link_result
 from onrecord.store.rows import jsonable, quote_insert_row
 
 _ARTICLE_KWARGS = ("duplicate_of", "similarity", "story_id", "signature", "story_features")
@@ -36,6 +36,14 @@ class Writes(StoreBase):
     def has_article(self, article_id: str) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(_HAS_ARTICLE, {"id": article_id}).first() is not None
+
+    def stored_ids(self, article_ids: Sequence[str]) -> set[str]:
+        """Those of ``article_ids`` already stored: one query for many ``has_article`` calls."""
+        out: set[str] = set()
+        with self.engine.connect() as conn:
+            for batch in chunks(list(dict.fromkeys(article_ids))):
+                out.update(r[0] for r in conn.execute(select(t.articles.c.id).where(t.articles.c.id.in_(batch))))
+        return out
 
     def add_sighting(self, article_id: str, source_path: str | None, source_record: int | None) -> bool:
         """Record one more place an article was seen; False when already recorded."""
